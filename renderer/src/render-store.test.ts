@@ -1,0 +1,125 @@
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { FIXTURES, SETTINGS } from './fixtures/stores.ts';
+import { RenderError, renderStore, STORE_SECRET_KEYS, type RenderableStore } from './render-store.ts';
+import { crdValidator } from './testing/crd-schema.ts';
+
+const validateApplication = crdValidator('argocd-application-crd.yaml');
+const first = FIXTURES[0]!;
+
+function files(store: RenderableStore, settings = SETTINGS): Record<string, string> {
+  return Object.fromEntries(renderStore(store, settings).map((f) => [f.path, f.content]));
+}
+
+describe(renderStore.name, () => {
+  for (const fixture of FIXTURES) {
+    it(`renders the ${fixture.name} fixture exactly as its snapshot`, async () => {
+      for (const file of renderStore(fixture.store, fixture.settings)) {
+        const name = file.path.split('/').pop();
+        await expect(file.content).toMatchFileSnapshot(`./__snapshots__/render-store/${fixture.name}/${name}`);
+      }
+    });
+
+    it(`renders an Application valid against the Argo CD CRD and models for ${fixture.name}`, () => {
+      const out = renderStore(fixture.store, fixture.settings);
+      const app = parse(out.find((f) => f.path.endsWith('/application.yaml'))!.content);
+      expect(validateApplication(app)).toEqual([]);
+      expect(() => new Application(app).validate()).not.toThrow();
+    });
+  }
+
+  it('is byte-stable: same input, same bytes, whatever the key order of the sealed secrets', () => {
+    const reversed: RenderableStore = {
+      ...first.store,
+      sealedSecrets: Object.fromEntries(Object.entries(first.store.sealedSecrets).reverse()),
+    };
+    const a = renderStore(first.store, SETTINGS);
+    const b = renderStore(structuredClone(first.store), { ...SETTINGS });
+    const c = renderStore(reversed, SETTINGS);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+  });
+
+  it('writes exactly application.yaml and values.yaml in the store folder, never overrides.yaml', () => {
+    const out = renderStore(first.store, SETTINGS);
+    expect(out.map((f) => f.path)).toEqual([
+      `stores/${first.store.id}/application.yaml`,
+      `stores/${first.store.id}/values.yaml`,
+    ]);
+  });
+
+  it('renders the Application contract: name, labels, finalizer, project, destination, sync policy, info', () => {
+    const id = first.store.id;
+    const app = parse(files(first.store)[`stores/${id}/application.yaml`]!);
+    expect(app.metadata).toMatchObject({
+      name: `store-${id}`,
+      namespace: 'argocd',
+      labels: {
+        'store-platform.io/managed-by': 'store-platform',
+        'store-platform.io/store-id': id,
+        'store-platform.io/owner': first.store.ownerId,
+      },
+      annotations: { 'argocd.argoproj.io/manifest-generate-paths': `/stores/${id};/charts/woocommerce-store` },
+      finalizers: ['resources-finalizer.argocd.argoproj.io'],
+    });
+    expect(app.spec.project).toBe('stores');
+    expect(app.spec.source).toEqual({
+      repoURL: SETTINGS.repoUrl,
+      targetRevision: 'main',
+      path: 'charts/woocommerce-store',
+      helm: {
+        valueFiles: [`../../stores/${id}/values.yaml`, `../../stores/${id}/overrides.yaml`],
+        ignoreMissingValueFiles: true,
+      },
+    });
+    expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: `store-${id}` });
+    expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true']);
+    expect(app.spec.syncPolicy.syncOptions.join()).not.toContain('CreateNamespace');
+    expect(app.spec.syncPolicy.retry.limit).toBeGreaterThan(0);
+    expect(app.spec.syncPolicy.retry.backoff.factor).toBeGreaterThan(1);
+    expect(app.spec.info).toEqual([
+      { name: 'Store', value: 'Acme Shoes' },
+      { name: 'Owner', value: first.store.ownerId },
+      { name: 'URL', value: 'https://acme.shops.example.com' },
+    ]);
+  });
+
+  it('resolves value files relative to a deeper chart path back to the repo root', () => {
+    const custom = FIXTURES.find((f) => f.name === 'custom-argocd-and-chart-path')!;
+    const id = custom.store.id;
+    const app = parse(files(custom.store, custom.settings)[`stores/${id}/application.yaml`]!);
+    expect(app.spec.source.helm.valueFiles).toEqual([
+      `../../../stores/${id}/values.yaml`,
+      `../../../stores/${id}/overrides.yaml`,
+    ]);
+    expect(app.metadata.namespace).toBe('gitops-system');
+  });
+
+  it('renders values with the store identity and every sealed key, and keeps YAML-ambiguous strings strings', () => {
+    const custom = FIXTURES.find((f) => f.name === 'custom-argocd-and-chart-path')!;
+    const values = parse(files(custom.store, custom.settings)[`stores/${custom.store.id}/values.yaml`]!);
+    expect(values.store).toEqual({ id: custom.store.id, name: 'true', domain: 'x.io', owner: '1e10' });
+    const full = parse(files(first.store)[`stores/${first.store.id}/values.yaml`]!);
+    expect(Object.keys(full.secrets.sealed.encryptedData).sort()).toEqual([...STORE_SECRET_KEYS].sort());
+    expect(full.secrets.sealed.enabled).toBe(true);
+    expect(full.secrets.sealed.encryptedData).toEqual(first.store.sealedSecrets);
+  });
+
+  it('never folds long lines (sealed blobs stay on one line)', () => {
+    const long = { ...first.store, sealedSecrets: { 'mysql-password': Buffer.alloc(700, 7).toString('base64') } };
+    const values = files(long)[`stores/${long.id}/values.yaml`]!;
+    expect(values).toContain(`mysql-password: ${long.sealedSecrets['mysql-password']}\n`);
+  });
+
+  it.each([
+    ['an upper-case id', { id: 'ABC' }],
+    ['an id too long for a namespace name', { id: 'a'.repeat(58) }],
+    ['a domain with a scheme', { domain: 'https://acme.example.com' }],
+    ['an owner id that is not a label value', { ownerId: 'a b' }],
+    ['a sealed value that is not base64', { sealedSecrets: { AUTH_KEY: 'not base64!' } }],
+  ])('rejects %s with a RenderError', (_what, patch) => {
+    expect(() => renderStore({ ...first.store, ...patch }, SETTINGS)).toThrow(RenderError);
+  });
+});
