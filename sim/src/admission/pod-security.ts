@@ -1,0 +1,336 @@
+/**
+ * Pod Security Standards, as enforced by the Pod Security admission controller
+ * (k8s.io/pod-security-admission, policy version "latest"). Reasons and details use the controller's
+ * wording, so a message from the sim reads like one from a cluster, e.g.
+ *   allowPrivilegeEscalation != false (container "wordpress" must set securityContext.allowPrivilegeEscalation=false)
+ *
+ * Check order follows the admission controller: checks sorted by ID, baseline checks first, then the
+ * restricted ones; at "restricted" the restricted variants replace capabilities_baseline,
+ * seccompProfile_baseline and hostPathVolumes (their "overrides").
+ * Reference: https://kubernetes.io/docs/concepts/security/pod-security-standards/
+ */
+
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+type Obj = Record<string, unknown>;
+
+interface Container {
+  name: string;
+  sc: Obj;
+  raw: Obj;
+}
+
+function obj(v: unknown): Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {};
+}
+
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function quoted(names: readonly string[]): string {
+  return names.map((n) => JSON.stringify(n)).join(', ');
+}
+
+/** `container "a"` / `containers "a", "b"`, the controller's pluralisation. */
+function containersPhrase(names: readonly string[]): string {
+  return `${names.length === 1 ? 'container' : 'containers'} ${quoted(names)}`;
+}
+
+function allContainers(spec: Obj): Container[] {
+  const out: Container[] = [];
+  for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
+    for (const c of arr(spec[key])) {
+      const raw = obj(c);
+      out.push({ name: String(raw.name ?? ''), sc: obj(raw.securityContext), raw });
+    }
+  }
+  return out;
+}
+
+/** Accepts a PodSpec, or a Pod / pod template (anything with a `spec` holding `containers`). */
+function podSpecOf(input: unknown): Obj {
+  const o = obj(input);
+  if (!('containers' in o) && 'spec' in o) return obj(o.spec);
+  return o;
+}
+
+type Check = (spec: Obj, containers: Container[]) => string | undefined;
+
+// ---- baseline -------------------------------------------------------------------------------
+
+const appArmorProfile: Check = (spec, containers) => {
+  const bad: string[] = [];
+  const podType = obj(obj(spec.securityContext).appArmorProfile).type;
+  if (podType === 'Unconfined') bad.push('pod must not set securityContext.appArmorProfile.type to "Unconfined"');
+  const names = containers.filter((c) => obj(c.sc.appArmorProfile).type === 'Unconfined').map((c) => c.name);
+  if (names.length) bad.push(`${containersPhrase(names)} must not set securityContext.appArmorProfile.type to "Unconfined"`);
+  return bad.length ? `forbidden AppArmor profile (${bad.join('; ')})` : undefined;
+};
+
+const hostNamespaces: Check = (spec) => {
+  const set = ['hostNetwork', 'hostPID', 'hostIPC'].filter((k) => spec[k] === true);
+  return set.length ? `host namespaces (${set.map((k) => `${k}=true`).join(', ')})` : undefined;
+};
+
+const hostPorts: Check = (_spec, containers) => {
+  const names: string[] = [];
+  const ports: number[] = [];
+  for (const c of containers) {
+    let uses = false;
+    for (const p of arr(c.raw.ports)) {
+      const hp = obj(p).hostPort;
+      if (typeof hp === 'number' && hp !== 0) {
+        uses = true;
+        if (!ports.includes(hp)) ports.push(hp);
+      }
+    }
+    if (uses) names.push(c.name);
+  }
+  if (!names.length) return undefined;
+  const verb = names.length === 1 ? 'uses' : 'use';
+  return `hostPort (${containersPhrase(names)} ${verb} ${ports.length === 1 ? 'hostPort' : 'hostPorts'} ${ports.join(', ')})`;
+};
+
+const privileged: Check = (_spec, containers) => {
+  const names = containers.filter((c) => c.sc.privileged === true).map((c) => c.name);
+  return names.length ? `privileged (${containersPhrase(names)} must not set securityContext.privileged=true)` : undefined;
+};
+
+const procMount: Check = (_spec, containers) => {
+  const names = containers
+    .filter((c) => c.sc.procMount !== undefined && c.sc.procMount !== null && c.sc.procMount !== 'Default')
+    .map((c) => c.name);
+  return names.length
+    ? `procMount (${containersPhrase(names)} must not set securityContext.procMount to "Unmasked")`
+    : undefined;
+};
+
+const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
+
+const seLinuxOptions: Check = (spec, containers) => {
+  const bad: string[] = [];
+  const describe = (o: Obj): string[] => {
+    const f: string[] = [];
+    if (o.type !== undefined && !SELINUX_TYPES.has(String(o.type))) f.push(`type ${JSON.stringify(o.type)}`);
+    if (o.user !== undefined && o.user !== '') f.push(`user ${JSON.stringify(o.user)}`);
+    if (o.role !== undefined && o.role !== '') f.push(`role ${JSON.stringify(o.role)}`);
+    return f;
+  };
+  const pod = describe(obj(obj(spec.securityContext).seLinuxOptions));
+  if (pod.length) bad.push(`pod set forbidden securityContext.seLinuxOptions: ${pod.join('; ')}`);
+  for (const c of containers) {
+    const f = describe(obj(c.sc.seLinuxOptions));
+    if (f.length) bad.push(`container ${JSON.stringify(c.name)} set forbidden securityContext.seLinuxOptions: ${f.join('; ')}`);
+  }
+  return bad.length ? `seLinuxOptions (${bad.join('; ')})` : undefined;
+};
+
+const SAFE_SYSCTLS = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+]);
+
+const sysctls: Check = (spec) => {
+  const names = arr(obj(spec.securityContext).sysctls)
+    .map((s) => String(obj(s).name ?? ''))
+    .filter((n) => !SAFE_SYSCTLS.has(n));
+  return names.length ? `forbidden sysctls (${names.join(', ')})` : undefined;
+};
+
+const windowsHostProcess: Check = (spec, containers) => {
+  const pod = obj(obj(spec.securityContext).windowsOptions).hostProcess === true;
+  const names = containers.filter((c) => obj(c.sc.windowsOptions).hostProcess === true).map((c) => c.name);
+  if (!pod && !names.length) return undefined;
+  const who = pod && names.length ? `pod and ${containersPhrase(names)}` : pod ? 'pod' : containersPhrase(names);
+  return `hostProcess (${who} must not set securityContext.windowsOptions.hostProcess=true)`;
+};
+
+const DEFAULT_CAPABILITIES = new Set([
+  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
+  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+]);
+
+const capabilitiesBaseline: Check = (_spec, containers) => {
+  const names: string[] = [];
+  const caps: string[] = [];
+  for (const c of containers) {
+    const extra = arr(obj(c.sc.capabilities).add).map(String).filter((x) => !DEFAULT_CAPABILITIES.has(x));
+    if (extra.length) {
+      names.push(c.name);
+      for (const x of extra) if (!caps.includes(x)) caps.push(x);
+    }
+  }
+  return names.length
+    ? `non-default capabilities (${containersPhrase(names)} must not include ${quoted(caps)} in securityContext.capabilities.add)`
+    : undefined;
+};
+
+const seccompBaseline: Check = (spec, containers) => {
+  const bad: string[] = [];
+  if (obj(obj(spec.securityContext).seccompProfile).type === 'Unconfined') {
+    bad.push('pod must not set securityContext.seccompProfile.type to "Unconfined"');
+  }
+  const names = containers.filter((c) => obj(c.sc.seccompProfile).type === 'Unconfined').map((c) => c.name);
+  if (names.length) bad.push(`${containersPhrase(names)} must not set securityContext.seccompProfile.type to "Unconfined"`);
+  return bad.length ? `seccompProfile (${bad.join('; ')})` : undefined;
+};
+
+const hostPathVolumes: Check = (spec) => {
+  const names = arr(spec.volumes)
+    .map(obj)
+    .filter((v) => v.hostPath !== undefined)
+    .map((v) => String(v.name ?? ''));
+  return names.length ? `hostPath volumes (${names.length === 1 ? 'volume' : 'volumes'} ${quoted(names)})` : undefined;
+};
+
+// ---- restricted -----------------------------------------------------------------------------
+
+const allowPrivilegeEscalation: Check = (_spec, containers) => {
+  const names = containers.filter((c) => c.sc.allowPrivilegeEscalation !== false).map((c) => c.name);
+  return names.length
+    ? `allowPrivilegeEscalation != false (${containersPhrase(names)} must set securityContext.allowPrivilegeEscalation=false)`
+    : undefined;
+};
+
+const capabilitiesRestricted: Check = (_spec, containers) => {
+  const noDrop: string[] = [];
+  const adders: string[] = [];
+  const added: string[] = [];
+  for (const c of containers) {
+    const caps = obj(c.sc.capabilities);
+    if (!arr(caps.drop).map(String).includes('ALL')) noDrop.push(c.name);
+    const extra = arr(caps.add).map(String).filter((x) => x !== 'NET_BIND_SERVICE');
+    if (extra.length) {
+      adders.push(c.name);
+      for (const x of extra) if (!added.includes(x)) added.push(x);
+    }
+  }
+  const bad: string[] = [];
+  if (noDrop.length) bad.push(`${containersPhrase(noDrop)} must set securityContext.capabilities.drop=["ALL"]`);
+  if (adders.length) bad.push(`${containersPhrase(adders)} must not include ${quoted(added)} in securityContext.capabilities.add`);
+  return bad.length ? `unrestricted capabilities (${bad.join('; ')})` : undefined;
+};
+
+const ALLOWED_VOLUME_SOURCES = new Set([
+  'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret', 'image',
+]);
+
+const restrictedVolumes: Check = (spec) => {
+  const names: string[] = [];
+  const types: string[] = [];
+  for (const v of arr(spec.volumes).map(obj)) {
+    const sources = Object.keys(v).filter((k) => k !== 'name' && v[k] !== undefined && v[k] !== null);
+    const bad = sources.filter((k) => !ALLOWED_VOLUME_SOURCES.has(k));
+    if (bad.length) {
+      names.push(String(v.name ?? ''));
+      for (const t of bad) if (!types.includes(t)) types.push(t);
+    }
+  }
+  if (!names.length) return undefined;
+  const subject = `${names.length === 1 ? 'volume' : 'volumes'} ${quoted(names)}`;
+  const verb = names.length === 1 ? 'uses' : 'use';
+  const what = types.length === 1 ? 'restricted volume type' : 'restricted volume types';
+  return `restricted volume types (${subject} ${verb} ${what} ${quoted(types)})`;
+};
+
+const runAsNonRoot: Check = (spec, containers) => {
+  const podValue = obj(spec.securityContext).runAsNonRoot;
+  const bad: string[] = [];
+  if (podValue === false) bad.push('pod must not set securityContext.runAsNonRoot=false');
+  const explicitFalse = containers.filter((c) => c.sc.runAsNonRoot === false).map((c) => c.name);
+  if (explicitFalse.length) bad.push(`${containersPhrase(explicitFalse)} must not set securityContext.runAsNonRoot=false`);
+  if (podValue !== true) {
+    const unset = containers.filter((c) => c.sc.runAsNonRoot === undefined || c.sc.runAsNonRoot === null).map((c) => c.name);
+    if (unset.length) bad.push(`pod or ${containersPhrase(unset)} must set securityContext.runAsNonRoot=true`);
+  }
+  return bad.length ? `runAsNonRoot != true (${bad.join('; ')})` : undefined;
+};
+
+const runAsUser: Check = (spec, containers) => {
+  const pod = obj(spec.securityContext).runAsUser === 0;
+  const names = containers.filter((c) => c.sc.runAsUser === 0).map((c) => c.name);
+  if (!pod && !names.length) return undefined;
+  const who = pod && names.length ? `pod and ${containersPhrase(names)}` : pod ? 'pod' : containersPhrase(names);
+  return `runAsUser=0 (${who} must not set runAsUser=0)`;
+};
+
+const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
+
+const seccompRestricted: Check = (spec, containers) => {
+  const podType = obj(obj(spec.securityContext).seccompProfile).type;
+  const bad: string[] = [];
+  if (podType !== undefined && !SECCOMP_OK.has(String(podType))) {
+    bad.push(`pod must not set securityContext.seccompProfile.type to ${JSON.stringify(podType)}`);
+  }
+  const badContainers = containers.filter((c) => {
+    const t = obj(c.sc.seccompProfile).type;
+    return t !== undefined && !SECCOMP_OK.has(String(t));
+  });
+  for (const c of badContainers) {
+    bad.push(`container ${JSON.stringify(c.name)} must not set securityContext.seccompProfile.type to ${JSON.stringify(obj(c.sc.seccompProfile).type)}`);
+  }
+  if (!SECCOMP_OK.has(String(podType))) {
+    const unset = containers.filter((c) => obj(c.sc.seccompProfile).type === undefined).map((c) => c.name);
+    if (unset.length) {
+      bad.push(`pod or ${containersPhrase(unset)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`);
+    }
+  }
+  return bad.length ? `seccompProfile (${bad.join('; ')})` : undefined;
+};
+
+const BASELINE: Check[] = [
+  appArmorProfile, capabilitiesBaseline, hostNamespaces, hostPathVolumes, hostPorts, privileged, procMount,
+  seLinuxOptions, seccompBaseline, sysctls, windowsHostProcess,
+];
+/** At "restricted", capabilities_baseline, hostPathVolumes and seccompProfile_baseline are overridden. */
+const RESTRICTED: Check[] = [
+  appArmorProfile, hostNamespaces, hostPorts, privileged, procMount, seLinuxOptions, sysctls, windowsHostProcess,
+  allowPrivilegeEscalation, capabilitiesRestricted, restrictedVolumes, runAsNonRoot, runAsUser, seccompRestricted,
+];
+
+/** Violations of a Pod Security level; an empty array means the pod is admitted. */
+export function checkPodSecurity(podSpec: unknown, level: PodSecurityLevel): string[] {
+  if (level === 'privileged') return [];
+  const spec = podSpecOf(podSpec);
+  const containers = allContainers(spec);
+  const checks = level === 'restricted' ? RESTRICTED : BASELINE;
+  return checks.map((check) => check(spec, containers)).filter((r): r is string => r !== undefined);
+}
+
+/** Violations of the "restricted" (latest) standard; an empty array means the pod is admitted. */
+export function checkPodSecurityRestricted(podSpec: unknown): string[] {
+  return checkPodSecurity(podSpec, 'restricted');
+}
+
+/**
+ * The API server's rejection message, e.g.
+ * `pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (...)`.
+ */
+export function formatPodSecurityError(podName: string, violations: readonly string[], level: PodSecurityLevel = 'restricted'): string {
+  return `pods ${JSON.stringify(podName)} is forbidden: violates PodSecurity "${level}:latest": ${violations.join(', ')}`;
+}
+
+/**
+ * The warning the API server returns when a workload (Deployment, Job…) has a pod template that would
+ * be rejected: `would violate PodSecurity "restricted:latest": ...`.
+ */
+export function formatPodSecurityWarning(violations: readonly string[], level: PodSecurityLevel = 'restricted'): string {
+  return `would violate PodSecurity "${level}:latest": ${violations.join(', ')}`;
+}
+
+/** The enforced level of a namespace, from its `pod-security.kubernetes.io/enforce` label. */
+export function enforcedLevel(namespaceLabels: Record<string, string> | undefined): PodSecurityLevel {
+  const v = namespaceLabels?.['pod-security.kubernetes.io/enforce'];
+  return v === 'restricted' || v === 'baseline' ? v : 'privileged';
+}
