@@ -1,0 +1,197 @@
+{{/*
+Helpers of the woocommerce-store chart. Every helper is prefixed with the chart name.
+*/}}
+
+{{/* Chart name (never overridable: it is part of the selector labels). */}}
+{{- define "woocommerce-store.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Base name of the store's objects; independent of the release name (one store per namespace). */}}
+{{- define "woocommerce-store.fullname" -}}
+{{- .Values.fullnameOverride | default "store" | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* name-version, as used by the helm.sh/chart label. */}}
+{{- define "woocommerce-store.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The store id, validated (the schema already rejects a bad one; this guards direct template use). */}}
+{{- define "woocommerce-store.storeId" -}}
+{{- $id := required "store.id is required (a lowercase UUID)" .Values.store.id -}}
+{{- if not (regexMatch "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" $id) -}}
+{{- fail (printf "store.id %q is not a lowercase UUID" $id) -}}
+{{- end -}}
+{{- $id -}}
+{{- end -}}
+
+{{/* The store's namespace: store-<id>. */}}
+{{- define "woocommerce-store.namespace" -}}
+{{- printf "store-%s" (include "woocommerce-store.storeId" .) -}}
+{{- end -}}
+
+{{/* The store's public hostname. */}}
+{{- define "woocommerce-store.domain" -}}
+{{- required "store.domain is required" .Values.store.domain -}}
+{{- end -}}
+
+{{/* Name of the one Secret (contract with the platform: fixed, so strict-scope sealing works). */}}
+{{- define "woocommerce-store.secretName" -}}
+store-secrets
+{{- end -}}
+
+{{/* Object names. */}}
+{{- define "woocommerce-store.wordpressName" -}}
+{{- printf "%s-wordpress" (include "woocommerce-store.fullname" .) -}}
+{{- end -}}
+{{- define "woocommerce-store.mysqlName" -}}
+{{- printf "%s-mysql" (include "woocommerce-store.fullname" .) -}}
+{{- end -}}
+{{- define "woocommerce-store.wordpressPvcName" -}}
+{{- printf "%s-wordpress-content" (include "woocommerce-store.fullname" .) -}}
+{{- end -}}
+{{- define "woocommerce-store.mysqlPvcName" -}}
+{{- printf "%s-mysql-data" (include "woocommerce-store.fullname" .) -}}
+{{- end -}}
+{{- define "woocommerce-store.serviceAccountName" -}}
+{{- include "woocommerce-store.fullname" . -}}
+{{- end -}}
+{{- define "woocommerce-store.tlsSecretName" -}}
+{{- .Values.ingress.tlsSecretName | default (printf "store-%s-tls" (include "woocommerce-store.storeId" .)) -}}
+{{- end -}}
+
+{{/* Store identity labels (store id, owner). */}}
+{{- define "woocommerce-store.storeLabels" -}}
+store-platform.io/store-id: {{ include "woocommerce-store.storeId" . | quote }}
+{{- with .Values.store.owner }}
+store-platform.io/owner: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Labels on every object. */}}
+{{- define "woocommerce-store.labels" -}}
+helm.sh/chart: {{ include "woocommerce-store.chart" . }}
+app.kubernetes.io/name: {{ include "woocommerce-store.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: store-platform
+{{ include "woocommerce-store.storeLabels" . }}
+{{- end -}}
+
+{{/*
+Selector labels for a component. They never change between chart versions: the chart name, the
+component and the store id only (not the release name, so renaming the release cannot break an
+immutable selector).
+Usage: include "woocommerce-store.selectorLabels" (dict "ctx" . "component" "wordpress")
+*/}}
+{{- define "woocommerce-store.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "woocommerce-store.name" .ctx }}
+app.kubernetes.io/component: {{ .component }}
+store-platform.io/store-id: {{ include "woocommerce-store.storeId" .ctx | quote }}
+{{- end -}}
+
+{{/* Labels of a component's objects: common labels plus the component. */}}
+{{- define "woocommerce-store.componentLabels" -}}
+{{ include "woocommerce-store.labels" .ctx }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/*
+Pod template labels: selector labels plus instance, part-of and owner; no version labels, so a chart
+bump alone does not restart pods.
+*/}}
+{{- define "woocommerce-store.podLabels" -}}
+{{ include "woocommerce-store.selectorLabels" . }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name | quote }}
+app.kubernetes.io/part-of: store-platform
+{{- with .ctx.Values.store.owner }}
+store-platform.io/owner: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Pod-level security context (Pod Security "restricted"). Usage: include ... (dict "uid" 1000) */}}
+{{- define "woocommerce-store.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .uid }}
+runAsGroup: {{ .uid }}
+fsGroup: {{ .uid }}
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Container-level security context (Pod Security "restricted", read-only root). */}}
+{{- define "woocommerce-store.containerSecurityContext" -}}
+runAsNonRoot: true
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+privileged: false
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* image reference */}}
+{{- define "woocommerce-store.image" -}}
+{{- printf "%s:%s" .repository .tag -}}
+{{- end -}}
+
+{{/* Keys of the store Secret (the contract with the platform). */}}
+{{- define "woocommerce-store.saltKeys" -}}
+AUTH_KEY SECURE_AUTH_KEY LOGGED_IN_KEY NONCE_KEY AUTH_SALT SECURE_AUTH_SALT LOGGED_IN_SALT NONCE_SALT
+{{- end -}}
+{{- define "woocommerce-store.secretKeys" -}}
+mysql-root-password mysql-password wordpress-admin-user wordpress-admin-password {{ include "woocommerce-store.saltKeys" . }}
+{{- end -}}
+
+{{/* An env var read from the store Secret. Usage: include ... (dict "name" "X" "key" "k" "ctx" .) */}}
+{{- define "woocommerce-store.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "woocommerce-store.secretName" .ctx }}
+      key: {{ .key }}
+{{- end -}}
+
+{{/* Environment WordPress (and the setup Job's WP-CLI) read wp-config.php from: DB and salts. */}}
+{{- define "woocommerce-store.wordpressEnv" -}}
+- name: WORDPRESS_DB_HOST
+  value: {{ include "woocommerce-store.mysqlName" . | quote }}
+- name: WORDPRESS_DB_NAME
+  value: {{ .Values.mysql.database | quote }}
+- name: WORDPRESS_DB_USER
+  value: {{ .Values.mysql.user | quote }}
+{{ include "woocommerce-store.secretEnv" (dict "name" "WORDPRESS_DB_PASSWORD" "key" "mysql-password" "ctx" .) }}
+{{- range (include "woocommerce-store.saltKeys" . | splitList " ") }}
+{{ include "woocommerce-store.secretEnv" (dict "name" (printf "WORDPRESS_%s" .) "key" . "ctx" $) }}
+{{- end }}
+- name: WORDPRESS_CONFIG_EXTRA
+  value: |
+    define('WP_HOME', 'https://{{ include "woocommerce-store.domain" . }}');
+    define('WP_SITEURL', 'https://{{ include "woocommerce-store.domain" . }}');
+    define('FS_METHOD', 'direct');
+    define('WP_AUTO_UPDATE_CORE', false);
+    {{- with .Values.wordpress.configExtra }}
+    {{- . | nindent 4 }}
+    {{- end }}
+{{- end -}}
+
+{{/*
+Pod affinity that keeps every pod mounting a ReadWriteOnce wp-content volume on the node of the
+WordPress pods (an RWO volume attaches to one node only).
+*/}}
+{{- define "woocommerce-store.contentAffinity" -}}
+{{- if eq .Values.wordpress.persistence.accessMode "ReadWriteOnce" }}
+affinity:
+  podAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector:
+          matchLabels:
+            {{- include "woocommerce-store.selectorLabels" (dict "ctx" . "component" "wordpress") | nindent 12 }}
+        topologyKey: kubernetes.io/hostname
+{{- end }}
+{{- end -}}
