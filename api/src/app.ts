@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router, type Express } from 'express';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { z } from 'zod';
+import type { Config } from './config/config.ts';
+import { createKnex } from './db/create-knex.ts';
+import { migrationsApplied } from './db/migrate.ts';
+import { ApiRegistry } from './http/api-registry.ts';
+import { buildOpenApi } from './http/openapi.ts';
+import { renderDocsPage } from './http/docs-page.ts';
+import { errorMiddleware, notFoundHandler } from './errors/error-middleware.ts';
+import { ServiceUnavailableError } from './errors/app-error.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { PasswordHasher } from './auth/password-hasher.ts';
+import { TokenService } from './auth/token-service.ts';
+import { SecretBox } from './auth/secret-box.ts';
+import { createAuthenticate, requireOperator } from './auth/authenticate.ts';
+import { AuditRepository } from './features/audit/audit-repository.ts';
+import { AuditLog } from './features/audit/audit-log.ts';
+import { auditController } from './features/audit/audit-controller.ts';
+import { UserRepository } from './features/users/user-repository.ts';
+import { UserService } from './features/users/user-service.ts';
+import { authController, meController } from './features/auth/auth-controller.ts';
+import { ApiKeyRepository } from './features/api-keys/api-key-repository.ts';
+import { ApiKeyService } from './features/api-keys/api-key-service.ts';
+import { apiKeyController } from './features/api-keys/api-key-controller.ts';
+import { StoreRepository } from './features/stores/store-repository.ts';
+import { StoreService } from './features/stores/store-service.ts';
+import { storeController } from './features/stores/store-controller.ts';
+import { JobQueue } from './jobs/job-queue.ts';
+import { createStoreRateLimiter } from './rate-limit/create-store-rate-limiter.ts';
+
+export const API_PREFIX = '/api/v1';
+export const VERSION = '0.1.0';
+
+/** Everything one process needs, built once: repositories, then services, then the HTTP app. */
+export type Platform = {
+  config: Config;
+  knex: Knex;
+  logger: Logger;
+  app: Express;
+  registry: ApiRegistry;
+  metrics: Metrics;
+  services: { stores: StoreService; users: UserService; apiKeys: ApiKeyService; audit: AuditLog };
+  repositories: { stores: StoreRepository; users: UserRepository };
+  jobs: JobQueue;
+  secrets: SecretBox;
+  close(): Promise<void>;
+};
+
+/** The composition root. */
+export function createPlatform(config: Config, logger: Logger, opts: { knex?: Knex } = {}): Platform {
+  const knex = opts.knex ?? createKnex(config.databaseUrl, config.databasePoolMax);
+
+  // repositories
+  const userRepo = new UserRepository(knex);
+  const apiKeyRepo = new ApiKeyRepository(knex);
+  const storeRepo = new StoreRepository(knex);
+  const auditRepo = new AuditRepository(knex);
+
+  // services
+  const audit = new AuditLog(auditRepo, logger);
+  const jobs = new JobQueue();
+  const secrets = new SecretBox(config.secretsEncryptionKey);
+  const users = new UserService({ users: userRepo, hasher: new PasswordHasher(), tokens: new TokenService(config.jwt), audit, config, countStores: (id) => storeRepo.countByOwner(id) });
+  const apiKeys = new ApiKeyService(apiKeyRepo, audit);
+  const stores = new StoreService({ stores: storeRepo, users: userRepo, jobs, audit, config });
+  const metrics = new Metrics(() => storeRepo.countByStatus());
+  const registry = new ApiRegistry();
+
+  // HTTP
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxyHops);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customProps: (req) => ({ userId: (req as express.Request).auth?.userId, storeId: (req as express.Request).params?.id }),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: { req: (r: { id: unknown; method: string; url: string }) => ({ id: r.id, method: r.method, url: r.url }) },
+    }),
+  );
+  app.use(metrics.httpMiddleware());
+  app.use(express.json({ limit: '64kb' }));
+
+  const ops = Router();
+  const Health = z.object({ status: z.string(), checks: z.record(z.string(), z.string()).optional() });
+  registry.route(ops, '', { method: 'get', path: '/healthz', summary: 'Liveness: the process answers', tag: 'operations', auth: false, responses: { 200: { description: 'Alive', schema: Health } } }, (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  registry.route(ops, '', { method: 'get', path: '/readyz', summary: 'Readiness: database reachable and migrations applied', tag: 'operations', auth: false, responses: { 200: { description: 'Ready', schema: Health }, 503: { description: 'Not ready' } } }, async (_req, res) => {
+    try {
+      await knex.raw('SELECT 1');
+    } catch {
+      throw new ServiceUnavailableError('The database is unreachable.');
+    }
+    if (!(await migrationsApplied(knex))) throw new ServiceUnavailableError('Database migrations are not applied yet.');
+    res.json({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+  });
+  registry.route(ops, '', { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', auth: false, responses: { 200: { description: 'Prometheus text format' } } }, async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(ops);
+
+  const publicApi = Router();
+  registry.route(publicApi, API_PREFIX, { method: 'get', path: '/openapi.json', summary: 'This API’s OpenAPI 3.1 document', tag: 'operations', auth: false, responses: { 200: { description: 'OpenAPI document' } } }, (_req, res) => {
+    res.json(openapi());
+  });
+  publicApi.use(authController({ users, registry, prefix: API_PREFIX }));
+  app.use(API_PREFIX, publicApi);
+  const docs = Router();
+  registry.route(docs, '/api', { method: 'get', path: '/docs', summary: 'Rendered API reference', tag: 'operations', auth: false, responses: { 200: { description: 'HTML page' } } }, (_req, res) => {
+    res.type('html').send(renderDocsPage(openapi()));
+  });
+  app.use('/api', docs);
+
+  const authenticate = createAuthenticate({ config, users: userRepo, apiKeys, audit });
+  const operatorOnly = requireOperator(audit);
+  const api = Router();
+  api.use(authenticate);
+  api.use(meController({ users, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
+  api.use(apiKeyController({ apiKeys, registry, prefix: API_PREFIX }));
+  api.use(storeController({ stores, registry, prefix: API_PREFIX, secrets, rateLimiter: createStoreRateLimiter(knex, config.createRateLimitPerMinute) }));
+  api.use(auditController({ audit: auditRepo, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
+  app.use(API_PREFIX, api);
+
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(audit));
+
+  let doc: Record<string, unknown> | undefined;
+  const openapi = () => (doc ??= buildOpenApi(registry, { version: VERSION }));
+
+  return {
+    config,
+    knex,
+    logger,
+    app,
+    registry,
+    metrics,
+    services: { stores, users, apiKeys, audit },
+    repositories: { stores: storeRepo, users: userRepo },
+    jobs,
+    secrets,
+    close: async () => {
+      if (!opts.knex) await knex.destroy();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { KeyObject } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import passport from 'passport';
+import { ExtractJwt, Strategy as JwtStrategy, type StrategyOptionsWithRequest } from 'passport-jwt';
+import { createRemoteJWKSet, decodeProtectedHeader } from 'jose';
+import jwt from 'jsonwebtoken';
+import type { Config } from '../config/config.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors/app-error.ts';
+import type { AuditLog } from '../features/audit/audit-log.ts';
+import { API_KEY_PREFIX, ApiKeyService } from '../features/api-keys/api-key-service.ts';
+import type { UserRepository } from '../features/users/user-repository.ts';
+import type { AuthContext } from './auth-context.ts';
+import type { UserModel } from '../db/models/user-model.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Deps = { config: Config; users: UserRepository; apiKeys: ApiKeyService; audit: AuditLog };
+
+function bearer(req: Request): string | undefined {
+  const h = req.get('authorization');
+  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  return m?.[1];
+}
+
+/** Best-effort identity of a rejected token (its subject or e-mail), for the audit trail only. */
+function claimedIdentity(token: string): string | null {
+  const payload = jwt.decode(token, { json: true });
+  return (typeof payload?.email === 'string' && payload.email) || (typeof payload?.sub === 'string' && payload.sub) || null;
+}
+
+function toContext(user: UserModel, method: AuthContext['method'], apiKeyId?: string): AuthContext {
+  return { userId: user.id, email: user.email, role: user.role, method, apiKeyId };
+}
+
+/**
+ * Authenticates every /api/v1 request but the public ones: an API key (`X-API-Key`, or `Bearer sp_…`)
+ * or a JWT checked by passport-jwt with the algorithm pinned and `exp`, `iss`, `aud` verified —
+ * HS256 with JWT_SECRET, or an external identity provider's JWKS (JWT_JWKS_URL). Every failure is a
+ * 401 problem and an audit event with the attempted identity and the source IP.
+ */
+export function createAuthenticate({ config, users, apiKeys, audit }: Deps): RequestHandler {
+  const pp = new passport.Passport();
+  const jwks = config.jwt.jwksUrl ? createRemoteJWKSet(new URL(config.jwt.jwksUrl)) : undefined;
+
+  const options: StrategyOptionsWithRequest = {
+    jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ignoreExpiration: false,
+    passReqToCallback: true,
+    ...(jwks
+      ? {
+          algorithms: [...config.jwt.jwksAlgorithms] as jwt.Algorithm[],
+          secretOrKeyProvider: (_req: Request, raw: string | Buffer, done: (err: unknown, key?: string | Buffer) => void) => {
+            const token = String(raw);
+            Promise.resolve()
+              .then(() => jwks(decodeProtectedHeader(token), { payload: '', signature: '' } as never))
+              .then((key) => done(null, (key instanceof KeyObject ? key : KeyObject.from(key as Parameters<typeof KeyObject.from>[0])).export({ type: 'spki', format: 'pem' })))
+              .catch((err) => done(err));
+          },
+        }
+      : { algorithms: ['HS256'] as jwt.Algorithm[], secretOrKey: config.jwt.secret }),
+  };
+
+  pp.use(
+    new JwtStrategy(options, (_req: Request, payload: jwt.JwtPayload, done: (err: unknown, user?: AuthContext | false, info?: unknown) => void) => {
+      (async () => {
+        let user: UserModel | undefined;
+        if (jwks) {
+          // External identity provider: the user is found, or created on first sight, by its e-mail claim.
+          const email = typeof payload.email === 'string' ? payload.email.toLowerCase() : undefined;
+          if (!email) return done(null, false, { message: 'token has no email claim' });
+          user = (await users.findByEmail(email)) ?? (await users.insert({ email, password_hash: null, role: config.operatorEmails.includes(email) ? 'operator' : 'user' }));
+        } else {
+          if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return done(null, false, { message: 'token subject is not a user id' });
+          user = await users.findById(payload.sub);
+        }
+        if (!user) return done(null, false, { message: 'user no longer exists' });
+        done(null, toContext(user, 'jwt'));
+      })().catch((err) => done(err));
+    }),
+  );
+
+  const fail = async (req: Request, reason: string, identity: string | null): Promise<never> => {
+    await audit.record({ action: 'auth.failure', outcome: 'failure', req, userId: null, identity, resource: `${req.method} ${req.originalUrl}`, details: { reason } });
+    throw new UnauthorizedError(reason === 'missing_credentials' ? 'Authentication is required: send a Bearer token or an API key.' : 'The credentials are invalid, expired or revoked.');
+  };
+
+  return async (req, res, next) => {
+    const token = bearer(req);
+    const key = req.get('x-api-key') ?? (token?.startsWith(API_KEY_PREFIX) ? token : undefined);
+    if (key) {
+      const apiKey = await apiKeys.verify(key);
+      const user = apiKey ? await users.findById(apiKey.user_id) : undefined;
+      if (!apiKey || !user) return fail(req, 'invalid_api_key', ApiKeyService.visiblePrefix(key));
+      req.auth = toContext(user, 'api_key', apiKey.id);
+      return next();
+    }
+    if (!token) return fail(req, 'missing_credentials', null);
+    const outcome = await new Promise<{ err?: unknown; user?: AuthContext | false; info?: unknown }>((resolve) => {
+      pp.authenticate('jwt', { session: false }, (err: unknown, user: AuthContext | false, info: unknown) => resolve({ err, user, info }))(req, res, () => resolve({}));
+    });
+    if (outcome.err && !(outcome.err instanceof Error && /JWKS|key|kid/i.test(outcome.err.message))) throw outcome.err;
+    if (!outcome.user) {
+      const info = outcome.info as { message?: string; name?: string } | undefined;
+      return fail(req, `invalid_token: ${info?.message ?? (outcome.err as Error | undefined)?.message ?? 'rejected'}`, claimedIdentity(token));
+    }
+    req.auth = outcome.user;
+    next();
+  };
+}
+
+/** Lets only operators through (after authenticate); a refusal is an audited authorization failure. */
+export function requireOperator(audit: AuditLog): RequestHandler {
+  return async (req, _res, next) => {
+    if (req.auth?.role === 'operator') return next();
+    await audit.record({ action: 'authz.denied', outcome: 'failure', req, resource: `${req.method} ${req.baseUrl}${req.path}`, details: { need: 'operator' } });
+    throw new ForbiddenError('This needs the operator role.');
+  };
+}

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** Parses a comma-separated list. */
+const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/**
+ * Every environment variable the platform reads, with its default. Parsed once at start-up by
+ * `loadConfig`; a bad value stops the process with a message naming the variable. Documented in the README.
+ */
+const EnvSchema = z.object({
+  /** HTTP port of the API (and the dashboard). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Address to bind. */
+  HOST: z.string().default('0.0.0.0'),
+  /** PostgreSQL connection string. `npm start` finds or starts one when unset. */
+  DATABASE_URL: z.string().url(),
+  /** Max connections in this process's pool. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Which roles this process runs: `api`, `worker`, or both. */
+  ROLES: list.pipe(z.array(z.enum(['api', 'worker'])).min(1)).default(['api', 'worker']),
+  /** Base domain: a store's domain defaults to `<name>.<BASE_DOMAIN>`. */
+  BASE_DOMAIN: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name').default('stores.localhost.localdomain'),
+  /** HS256 secret for the platform's own JWTs (at least 32 characters). Required in production. */
+  JWT_SECRET: z.string().min(32).optional(),
+  /** `iss` written into and required from JWTs. */
+  JWT_ISSUER: z.string().default('store-platform'),
+  /** `aud` written into and required from JWTs. */
+  JWT_AUDIENCE: z.string().default('store-platform-api'),
+  /** Lifetime of issued access tokens, seconds. */
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+  /** Instead of HS256: verify tokens of an external identity provider against this JWKS URL. */
+  JWT_JWKS_URL: z.string().url().optional(),
+  /** Algorithms accepted with JWT_JWKS_URL. */
+  JWT_JWKS_ALGORITHMS: list.pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256']))).default(['RS256']),
+  /** Accepted store creates per user per minute, shared by all replicas. */
+  CREATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(1),
+  /** Stores per user unless an operator sets an override. */
+  DEFAULT_STORE_QUOTA: z.coerce.number().int().min(0).max(10000).default(5),
+  /** pino level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Concurrent jobs per worker process. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** How often a worker polls for due jobs, milliseconds (NOTIFY wakes it sooner). */
+  JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60000).default(2000),
+  /** A running job is considered dead (and started again) after this many milliseconds without finishing. */
+  JOB_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  /** Trust X-Forwarded-For from this many proxies (for source IPs in audit events). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Set in production: refuses to start without JWT_SECRET (or JWT_JWKS_URL). */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Operator e-mails: users registering with these addresses get the `operator` role. */
+  OPERATOR_EMAILS: list.default([]),
+  /** 32 bytes, base64: AES-256-GCM key for secrets kept at rest (store admin passwords). Required in production. */
+  SECRETS_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, '32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)')
+    .optional(),
+  /** Allow self-service sign-up at POST /api/v1/auth/register. */
+  ALLOW_REGISTRATION: bool.default(true),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databasePoolMax: number;
+  roles: ReadonlyArray<'api' | 'worker'>;
+  baseDomain: string;
+  jwt: Readonly<{
+    secret: string;
+    issuer: string;
+    audience: string;
+    ttlSeconds: number;
+    jwksUrl?: string;
+    jwksAlgorithms: readonly string[];
+  }>;
+  createRateLimitPerMinute: number;
+  defaultStoreQuota: number;
+  logLevel: string;
+  workerConcurrency: number;
+  jobPollIntervalMs: number;
+  jobLockLifetimeMs: number;
+  trustProxyHops: number;
+  nodeEnv: 'development' | 'production' | 'test';
+  operatorEmails: readonly string[];
+  allowRegistration: boolean;
+  secretsEncryptionKey: Buffer;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Development-only fallback secret: never used when NODE_ENV=production. */
+const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789';
+
+/** Reads and validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = EnvSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET && !e.JWT_JWKS_URL) {
+    throw new ConfigError('invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (e.NODE_ENV === 'production' && !e.SECRETS_ENCRYPTION_KEY) {
+    throw new ConfigError('invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production');
+  }
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    roles: Object.freeze([...new Set(e.ROLES)]),
+    baseDomain: e.BASE_DOMAIN,
+    jwt: Object.freeze({
+      secret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      ttlSeconds: e.JWT_TTL_SECONDS,
+      jwksUrl: e.JWT_JWKS_URL,
+      jwksAlgorithms: Object.freeze([...e.JWT_JWKS_ALGORITHMS]),
+    }),
+    createRateLimitPerMinute: e.CREATE_RATE_LIMIT_PER_MINUTE,
+    defaultStoreQuota: e.DEFAULT_STORE_QUOTA,
+    logLevel: e.LOG_LEVEL,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
+    jobLockLifetimeMs: e.JOB_LOCK_LIFETIME_MS,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    nodeEnv: e.NODE_ENV,
+    operatorEmails: Object.freeze(e.OPERATOR_EMAILS.map((x) => x.toLowerCase())),
+    allowRegistration: e.ALLOW_REGISTRATION,
+    // Development fallback: a fixed derivation, never used in production (checked above).
+    secretsEncryptionKey: e.SECRETS_ENCRYPTION_KEY ? Buffer.from(e.SECRETS_ENCRYPTION_KEY, 'base64') : createHash('sha256').update(`store-platform-dev:${DEV_JWT_SECRET}`).digest(),
+  });
+}

@@ -1,0 +1,41 @@
+import type { Knex } from 'knex';
+import * as initial from './migrations/20261126080000_initial.ts';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+/** Every migration, in order. A landed migration is never edited: a new one fixes it. */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['20261126080000_initial', initial]];
+
+/** knex migration source over statically imported TypeScript modules (one form only: .ts). */
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, m]) => m,
+};
+
+export const migrationConfig: Knex.MigratorConfig = { migrationSource, tableName: 'knex_migrations' };
+
+/** Arbitrary constant: the advisory lock that serialises migrations across replicas. */
+const MIGRATION_LOCK_ID = 7_346_120_001;
+
+/**
+ * Applies pending migrations. Safe when several replicas start at once: a session-level advisory lock
+ * makes the others wait, and they then find nothing left to do.
+ */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const conn = await knex.client.acquireConnection();
+  try {
+    await knex.raw('SELECT pg_advisory_lock(?)', [MIGRATION_LOCK_ID]).connection(conn);
+    const [, applied] = (await knex.migrate.latest(migrationConfig)) as [number, string[]];
+    return applied;
+  } finally {
+    await knex.raw('SELECT pg_advisory_unlock(?)', [MIGRATION_LOCK_ID]).connection(conn).catch(() => undefined);
+    await knex.client.releaseConnection(conn);
+  }
+}
+
+/** True when every known migration has been applied (for /readyz). */
+export async function migrationsApplied(knex: Knex): Promise<boolean> {
+  const [, pending] = (await knex.migrate.list(migrationConfig)) as [unknown[], unknown[]];
+  return pending.length === 0;
+}

@@ -1,0 +1,28 @@
+import { Model } from 'objection';
+
+export const STORE_STATUSES = ['Pending', 'Ready', 'Error', 'Deleting'] as const;
+export type StoreStatus = (typeof STORE_STATUSES)[number];
+
+/** A WooCommerce store: what should exist (Postgres is the source of truth for it). */
+export class StoreModel extends Model {
+  static override get tableName() {
+    return 'stores';
+  }
+  static override get jsonAttributes() {
+    return ['sealed_secrets'];
+  }
+  declare id: string;
+  declare owner_id: string;
+  declare name: string;
+  declare domain: string;
+  declare status: StoreStatus;
+  declare phase: string;
+  declare message: string | null;
+  declare commit_sha: string | null;
+  declare sealed_secrets: Record<string, string> | null;
+  declare admin_username: string | null;
+  declare admin_password_enc: string | null;
+  declare created_at: Date;
+  declare updated_at: Date;
+  declare ready_at: Date | null;
+}

@@ -1,0 +1,41 @@
+import type { Knex } from 'knex';
+import { ApiKeyModel } from '../../db/models/api-key-model.ts';
+
+/** SQL of the api_keys table. */
+export class ApiKeyRepository {
+  private readonly knex: Knex;
+  private readonly ApiKey: typeof ApiKeyModel;
+
+  constructor(knex: Knex) {
+    this.knex = knex;
+    this.ApiKey = ApiKeyModel.bindKnex(knex);
+  }
+
+  async insert(row: { user_id: string; name: string; prefix: string; key_hash: string }): Promise<ApiKeyModel> {
+    return this.ApiKey.query().insert(row).returning('*') as unknown as Promise<ApiKeyModel>;
+  }
+
+  async listByUser(userId: string): Promise<ApiKeyModel[]> {
+    return this.ApiKey.query().where('user_id', userId).orderBy('created_at', 'desc');
+  }
+
+  async findById(id: string): Promise<ApiKeyModel | undefined> {
+    return this.ApiKey.query().findById(id);
+  }
+
+  async findByHash(hash: string): Promise<ApiKeyModel | undefined> {
+    return this.ApiKey.query().where('key_hash', hash).first();
+  }
+
+  async revoke(id: string): Promise<void> {
+    await this.ApiKey.query().patch({ revoked_at: this.knex.fn.now() as unknown as Date }).where('id', id).whereNull('revoked_at');
+  }
+
+  /** Records use at most once a minute per key, so authentication does not write on every request. */
+  async touch(id: string): Promise<void> {
+    await this.knex('api_keys')
+      .update({ last_used_at: this.knex.fn.now() })
+      .where('id', id)
+      .andWhere((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', this.knex.raw("now() - interval '1 minute'")));
+  }
+}

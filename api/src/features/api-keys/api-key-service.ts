@@ -1,0 +1,60 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import { ForbiddenError, NotFoundError } from '../../errors/app-error.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { ApiKeyRepository } from './api-key-repository.ts';
+import type { ApiKeyModel } from '../../db/models/api-key-model.ts';
+
+/** Every key starts with this, so a Bearer credential can be told apart from a JWT. */
+export const API_KEY_PREFIX = 'sp_';
+const PREFIX_SHOWN = 11; // "sp_" + 8 characters: enough to recognise, useless to guess
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Issues, lists, revokes and verifies API keys. Keys have 256 bits of entropy, so SHA-256 is a sound hash. */
+export class ApiKeyService {
+  private readonly keys: ApiKeyRepository;
+  private readonly audit: AuditLog;
+
+  constructor(keys: ApiKeyRepository, audit: AuditLog) {
+    this.keys = keys;
+    this.audit = audit;
+  }
+
+  async create(userId: string, name: string, req: Request): Promise<{ apiKey: ApiKeyModel; key: string }> {
+    const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
+    const apiKey = await this.keys.insert({ user_id: userId, name, prefix: key.slice(0, PREFIX_SHOWN), key_hash: hashApiKey(key) });
+    await this.audit.record({ action: 'api_key.create', outcome: 'success', req, resource: `api_key:${apiKey.id}` });
+    return { apiKey, key };
+  }
+
+  list(userId: string): Promise<ApiKeyModel[]> {
+    return this.keys.listByUser(userId);
+  }
+
+  async revoke(userId: string, id: string, req: Request): Promise<void> {
+    const apiKey = await this.keys.findById(id);
+    if (!apiKey) throw new NotFoundError('API key not found.');
+    if (apiKey.user_id !== userId) {
+      await this.audit.record({ action: 'authz.denied', outcome: 'failure', req, resource: `api_key:${id}` });
+      throw new ForbiddenError('This API key belongs to another user.');
+    }
+    await this.keys.revoke(id);
+    await this.audit.record({ action: 'api_key.revoke', outcome: 'success', req, resource: `api_key:${id}` });
+  }
+
+  /** The key's record when it exists and is not revoked; null otherwise. */
+  async verify(key: string): Promise<ApiKeyModel | null> {
+    const apiKey = await this.keys.findByHash(hashApiKey(key));
+    if (!apiKey || apiKey.revoked_at) return null;
+    await this.keys.touch(apiKey.id);
+    return apiKey;
+  }
+
+  /** What may be logged of a presented key: its visible prefix only. */
+  static visiblePrefix(key: string): string {
+    return key.slice(0, PREFIX_SHOWN);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Knex } from 'knex';
+
+export type AuditEventRow = {
+  id: number;
+  at: Date;
+  action: string;
+  outcome: 'success' | 'failure';
+  user_id: string | null;
+  identity: string | null;
+  store_id: string | null;
+  resource: string | null;
+  source_ip: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+};
+
+export type AuditFilter = { userId?: string; storeId?: string; action?: string; since?: Date; limit: number; before?: number };
+
+/** SQL of the audit table. */
+export class AuditRepository {
+  private readonly knex: Knex;
+  constructor(knex: Knex) {
+    this.knex = knex;
+  }
+
+  async insert(row: Omit<AuditEventRow, 'id' | 'at'>): Promise<void> {
+    await this.knex('audit_events').insert({ ...row, details: JSON.stringify(row.details) });
+  }
+
+  async list(f: AuditFilter): Promise<AuditEventRow[]> {
+    const q = this.knex<AuditEventRow>('audit_events').orderBy('id', 'desc').limit(f.limit);
+    if (f.userId) q.where('user_id', f.userId);
+    if (f.storeId) q.where('store_id', f.storeId);
+    if (f.action) q.where('action', f.action);
+    if (f.since) q.where('at', '>=', f.since);
+    if (f.before) q.where('id', '<', f.before);
+    return q;
+  }
+}

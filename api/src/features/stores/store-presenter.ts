@@ -1,0 +1,35 @@
+import type { StoreModel } from '../../db/models/store-model.ts';
+import type { StoreEventModel } from '../../db/models/store-event-model.ts';
+
+const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+
+/** The fields of a store any caller who may see it gets. Names every field, so no column leaks. */
+export function presentStoreSummary(s: StoreModel) {
+  return {
+    id: s.id,
+    name: s.name,
+    domain: s.domain,
+    status: s.status,
+    phase: s.phase,
+    message: s.message,
+    ...(s.status === 'Ready' ? { url: `https://${s.domain}` } : {}),
+    ownerId: s.owner_id,
+    createdAt: iso(s.created_at)!,
+    updatedAt: iso(s.updated_at)!,
+  };
+}
+
+/** A store in full; credentials only when given (the service decides: Ready, and the caller owns it). */
+export function presentStore(s: StoreModel, credentials?: { username: string; password: string }) {
+  return {
+    ...presentStoreSummary(s),
+    ...(s.status === 'Ready' ? { adminUrl: `https://${s.domain}/wp-admin/` } : {}),
+    commitSha: s.commit_sha,
+    readyAt: iso(s.ready_at),
+    ...(credentials && s.status === 'Ready' ? { credentials } : {}),
+  };
+}
+
+export function presentStoreEvent(e: StoreEventModel) {
+  return { id: Number(e.id), status: e.status, phase: e.phase, reason: e.reason, message: e.message, at: iso(e.created_at)! };
+}
