@@ -1,0 +1,493 @@
+/**
+ * Acceptance tests of charts/woocommerce-store with the real helm binary. Each scenario is rendered
+ * once (beforeAll) and every test reads the parsed objects; helm runs about twenty times in all.
+ */
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { checkPodSecurityRestricted } from '../../sim/src/admission/pod-security.ts';
+import { parseQuantity } from '../../sim/src/admission/quantity.ts';
+import { validateObject } from '../../sim/src/admission/schema.ts';
+import { HelmError, lintChart, renderChart, renderChartText, parseManifests, storeChartDir, type K8sObject } from './render-chart.ts';
+import { containersOf, podTemplates, worstCaseDemand } from './store-shape.ts';
+import { undocumentedValues, valuesTable, VALUES_END, VALUES_START } from './values-doc.ts';
+
+type Obj = Record<string, unknown>;
+const o = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const l = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(o) : []);
+
+const ciDir = join(storeChartDir, 'ci');
+const SECRET_KEYS = [
+  'mysql-root-password', 'mysql-password', 'wordpress-admin-user', 'wordpress-admin-password',
+  'AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT',
+];
+
+interface Scenario {
+  file: string;
+  values: { store: { id: string; name: string; domain: string; owner?: string } } & Obj;
+  text: string;
+  objects: K8sObject[];
+}
+
+const scenarios = new Map<string, Scenario>();
+let scenarioFiles: string[] = [];
+
+function scenario(name: string): Scenario {
+  const s = scenarios.get(name);
+  if (!s) throw new Error(`no scenario ${name}`);
+  return s;
+}
+
+function one(objects: readonly K8sObject[], kind: string, name?: string): K8sObject {
+  const found = objects.filter((x) => x.kind === kind && (name === undefined || x.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? `/${name}` : ''}, found ${found.length}`);
+  return found[0]!;
+}
+
+beforeAll(async () => {
+  scenarioFiles = (await readdir(ciDir)).filter((f) => f.endsWith('-values.yaml')).sort();
+  await Promise.all(
+    scenarioFiles.map(async (file) => {
+      const path = join(ciDir, file);
+      const text = await renderChartText({ valuesFiles: [path] });
+      scenarios.set(file.replace(/-values\.yaml$/, ''), {
+        file: path,
+        values: parse(await readFile(path, 'utf8')) as Scenario['values'],
+        text,
+        objects: parseManifests(text),
+      });
+    }),
+  );
+});
+
+describe('woocommerce-store chart', () => {
+  it('has the five required ci scenarios besides the minimal one', () => {
+    expect(scenarioFiles).toEqual(expect.arrayContaining([
+      'minimal-values.yaml', 'sealed-secrets-values.yaml', 'plain-secrets-values.yaml', 'nginx-class-values.yaml',
+      'rwx-storage-values.yaml', 'custom-resources-values.yaml',
+    ]));
+  });
+
+  it('lints clean with --strict for every ci scenario', async () => {
+    for (const file of scenarioFiles) {
+      const out = await lintChart({ valuesFiles: [join(ciDir, file)] });
+      expect(out, file).toContain('0 chart(s) failed');
+      expect(out, file).not.toMatch(/\[(WARNING|ERROR|INFO)\]/);
+    }
+  });
+
+  it('renders with only store.id, store.name and store.domain set', () => {
+    const { values, objects } = scenario('minimal');
+    expect(Object.keys(values)).toEqual(['store']);
+    expect(Object.keys(values.store).sort()).toEqual(['domain', 'id', 'name']);
+    expect(objects.map((x) => x.kind)).toEqual(expect.arrayContaining([
+      'Namespace', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'Secret', 'PersistentVolumeClaim',
+      'Deployment', 'Service', 'HorizontalPodAutoscaler', 'Job', 'NetworkPolicy', 'Ingress', 'Pod',
+    ]));
+  });
+
+  it('rejects a bad domain, a bad id and negative sizes through values.schema.json', async () => {
+    const err = await renderChart({
+      valuesFiles: [scenario('minimal').file],
+      set: { 'store.domain': 'Not_A.Domain', 'store.id': 'store-1', 'mysql.persistence.size': '-20Gi', 'wordpress.resources.requests.cpu': '-1' },
+    }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(HelmError);
+    const stderr = (err as HelmError).stderr;
+    expect(stderr).toContain("at '/store/domain'");
+    expect(stderr).toContain("at '/store/id'");
+    expect(stderr).toContain("at '/mysql/persistence/size'");
+    expect(stderr).toContain("at '/wordpress/resources/requests/cpu'");
+  });
+
+  it('renders the namespace store-<id> with Pod Security restricted labels and puts every namespaced object in it', () => {
+    for (const [name, { values, objects }] of scenarios) {
+      const ns = `store-${values.store.id}`;
+      const namespace = one(objects, 'Namespace');
+      expect(namespace.metadata.name, name).toBe(ns);
+      expect(namespace.metadata.labels, name).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'store-platform.io/store-id': values.store.id,
+      });
+      for (const x of objects.filter((x) => x.kind !== 'Namespace')) {
+        expect(x.metadata.namespace, `${name}: ${x.kind}/${x.metadata.name}`).toBe(ns);
+        expect(x.metadata.labels?.['store-platform.io/store-id'], `${name}: ${x.kind}/${x.metadata.name}`).toBe(values.store.id);
+      }
+    }
+    expect(one(scenario('sealed-secrets').objects, 'Namespace').metadata.labels?.['store-platform.io/owner']).toBe('user-42');
+  });
+
+  it('validates every rendered object strictly against the Kubernetes schemas and the SealedSecret CRD', () => {
+    const kinds = new Set<string>();
+    for (const [name, { objects }] of scenarios) {
+      for (const x of objects) {
+        kinds.add(x.kind);
+        expect(validateObject(x), `${name}: ${x.kind}/${x.metadata.name}`).toEqual([]);
+      }
+    }
+    expect(kinds).toContain('SealedSecret');
+  });
+
+  it('the strict validation catches a misspelled field (so the check above can fail)', () => {
+    const deployment = structuredClone(one(scenario('minimal').objects, 'Deployment', 'store-wordpress'));
+    const container = l(o(o(o(deployment.spec).template).spec).containers)[0]!;
+    container.securityContex = container.securityContext;
+    expect(validateObject(deployment).join('\n')).toContain('securityContex');
+  });
+
+  it('every pod template meets Pod Security restricted', () => {
+    let checked = 0;
+    for (const [name, { objects }] of scenarios) {
+      for (const pod of podTemplates(objects)) {
+        expect(checkPodSecurityRestricted(pod.spec), `${name}: ${pod.owner}`).toEqual([]);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(scenarios.size * 4);
+  });
+
+  it('runs WordPress as UID 1000 on an unprivileged port and MySQL as UID 999, with read-only roots and no API token', () => {
+    const { objects } = scenario('minimal');
+    const wordpress = podTemplates(objects).find((p) => p.owner === 'Deployment/store-wordpress')!;
+    const mysql = podTemplates(objects).find((p) => p.owner === 'Deployment/store-mysql')!;
+    expect(o(wordpress.spec.securityContext)).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true });
+    expect(o(mysql.spec.securityContext)).toMatchObject({ runAsUser: 999, runAsGroup: 999, runAsNonRoot: true });
+    const wpContainer = l(wordpress.spec.containers)[0]!;
+    expect(l(wpContainer.ports)[0]).toMatchObject({ name: 'http', containerPort: 8080 });
+    for (const pod of podTemplates(objects)) {
+      expect(pod.spec.automountServiceAccountToken, pod.owner).toBe(false);
+      expect(pod.spec.hostNetwork ?? false, pod.owner).toBe(false);
+      expect(l(pod.spec.volumes).some((v) => 'hostPath' in v), pod.owner).toBe(false);
+      for (const c of containersOf(pod.spec)) {
+        expect(o(c.securityContext), `${pod.owner} ${String(c.name)}`).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+      }
+    }
+  });
+
+  it('labels every pod with name, instance, component and store id', () => {
+    for (const [name, { values, objects }] of scenarios) {
+      for (const pod of podTemplates(objects)) {
+        expect(pod.labels, `${name}: ${pod.owner}`).toMatchObject({
+          'app.kubernetes.io/name': 'woocommerce-store',
+          'app.kubernetes.io/instance': 'store',
+          'store-platform.io/store-id': values.store.id,
+        });
+        expect(['wordpress', 'mysql', 'setup', 'test'], `${name}: ${pod.owner}`).toContain(pod.labels['app.kubernetes.io/component']);
+      }
+      const components = podTemplates(objects).map((p) => p.labels['app.kubernetes.io/component']);
+      expect(components.sort(), name).toEqual(['mysql', 'setup', 'test', 'wordpress']);
+    }
+  });
+
+  it('probes MySQL with mysqladmin ping and WordPress with GET /wp-admin/install.php', () => {
+    const { objects } = scenario('minimal');
+    const mysql = l(o(o(o(one(objects, 'Deployment', 'store-mysql').spec).template).spec).containers)[0]!;
+    const wordpress = l(o(o(o(one(objects, 'Deployment', 'store-wordpress').spec).template).spec).containers)[0]!;
+    for (const probe of ['readinessProbe', 'livenessProbe']) {
+      expect(o(o(mysql[probe]).exec).command).toEqual(expect.arrayContaining(['mysqladmin', 'ping']));
+      expect(o(o(wordpress[probe]).httpGet)).toMatchObject({ path: '/wp-admin/install.php', port: 'http' });
+    }
+    expect(o(one(objects, 'Deployment', 'store-mysql').spec).strategy).toEqual({ type: 'Recreate' });
+  });
+
+  it('the ResourceQuota admits the largest shape: HPA maximum (+ surge), MySQL, setup Job, test pod, solver and both PVCs', () => {
+    for (const [name, { objects }] of scenarios) {
+      const hard = o(o(one(objects, 'ResourceQuota').spec).hard) as Record<string, string>;
+      const q = (k: string) => parseQuantity(hard[k]!);
+      const demand = worstCaseDemand(objects);
+      const why = `${name}: ${demand.parts.join(', ')}`;
+      expect(demand.requestsCpu, why).toBeLessThanOrEqual(q('requests.cpu'));
+      expect(demand.requestsMemory, why).toBeLessThanOrEqual(q('requests.memory'));
+      expect(demand.limitsCpu, why).toBeLessThanOrEqual(q('limits.cpu'));
+      expect(demand.limitsMemory, why).toBeLessThanOrEqual(q('limits.memory'));
+      expect(demand.pods, why).toBeLessThanOrEqual(q('pods'));
+      expect(demand.storage, why).toBeLessThanOrEqual(q('requests.storage'));
+      expect(demand.pvcs, why).toBeLessThanOrEqual(q('persistentvolumeclaims'));
+    }
+    const minimal = worstCaseDemand(scenario('minimal').objects);
+    expect(minimal.parts).toContain('6 × Deployment/store-wordpress (5 + 1 surge)');
+    expect(minimal.storage).toBe(50 * 2 ** 30);
+  });
+
+  it('the quota check fails when the HPA maximum outgrows the quota', () => {
+    const objects = structuredClone(scenario('minimal').objects);
+    o(one(objects, 'HorizontalPodAutoscaler').spec).maxReplicas = 10;
+    const hard = o(o(one(objects, 'ResourceQuota').spec).hard) as Record<string, string>;
+    expect(worstCaseDemand(objects).limitsCpu).toBeGreaterThan(parseQuantity(hard['limits.cpu']!));
+  });
+
+  it('the LimitRange maxima admit every container and its minima every request; PVCs fit its bounds', () => {
+    for (const [name, { objects }] of scenarios) {
+      const items = l(o(one(objects, 'LimitRange').spec).limits);
+      const c = items.find((i) => i.type === 'Container')!;
+      const pvcLimit = items.find((i) => i.type === 'PersistentVolumeClaim')!;
+      for (const pod of podTemplates(objects)) {
+        for (const container of containersOf(pod.spec)) {
+          const r = o(container.resources);
+          const where = `${name}: ${pod.owner} ${String(container.name)}`;
+          for (const res of ['cpu', 'memory'] as const) {
+            const limit = parseQuantity(o(r.limits)[res] as string);
+            const request = parseQuantity(o(r.requests)[res] as string);
+            expect(limit, where).toBeLessThanOrEqual(parseQuantity(o(c.max)[res] as string));
+            expect(request, where).toBeGreaterThanOrEqual(parseQuantity(o(c.min)[res] as string));
+            expect(request, where).toBeLessThanOrEqual(limit);
+          }
+        }
+      }
+      for (const pvc of objects.filter((x) => x.kind === 'PersistentVolumeClaim')) {
+        const size = parseQuantity(o(o(o(pvc.spec).resources).requests).storage as string);
+        expect(size).toBeLessThanOrEqual(parseQuantity(o(pvcLimit.max).storage as string));
+        expect(size).toBeGreaterThanOrEqual(parseQuantity(o(pvcLimit.min).storage as string));
+      }
+    }
+  });
+
+  it('creates a 20Gi MySQL PVC and a 30Gi wp-content PVC, both kept on uninstall and rollback', () => {
+    const { objects } = scenario('minimal');
+    const mysql = one(objects, 'PersistentVolumeClaim', 'store-mysql-data');
+    const content = one(objects, 'PersistentVolumeClaim', 'store-wordpress-content');
+    expect(o(o(mysql.spec).resources)).toEqual({ requests: { storage: '20Gi' } });
+    expect(o(o(content.spec).resources)).toEqual({ requests: { storage: '30Gi' } });
+    for (const pvc of [mysql, content]) expect(pvc.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+  });
+
+  it('renders sealed mode without a Secret or any secret value, as a SealedSecret under the fixed name and scope', () => {
+    const { values, objects, text } = scenario('sealed-secrets');
+    expect(objects.filter((x) => x.kind === 'Secret')).toEqual([]);
+    const sealed = one(objects, 'SealedSecret', 'store-secrets');
+    expect(sealed.apiVersion).toBe('bitnami.com/v1alpha1');
+    expect(sealed.metadata.namespace).toBe(`store-${values.store.id}`);
+    const spec = o(sealed.spec);
+    expect(Object.keys(o(spec.encryptedData)).sort()).toEqual([...SECRET_KEYS].sort());
+    expect(o(o(spec.template).metadata)).toMatchObject({ name: 'store-secrets', namespace: `store-${values.store.id}` });
+    // The only secret material the chart ever sees in this mode is ciphertext: nothing decodes to a
+    // plain value, no data/stringData field exists anywhere.
+    expect(text).not.toContain('stringData');
+    const withData = objects.filter((x) => 'data' in x || 'stringData' in x);
+    expect(withData.map((x) => `${x.kind}/${x.metadata.name}`).sort()).toEqual(['ConfigMap/store-setup-scripts', 'ConfigMap/store-wordpress-apache']);
+    const plain = scenario('plain-secrets').values as unknown as { secrets: { plain: Obj } };
+    for (const v of Object.values(plain.secrets.plain).flatMap((x) => (typeof x === 'string' ? [x] : Object.values(o(x))))) {
+      expect(text).not.toContain(String(v));
+    }
+  });
+
+  it('renders sealed mode byte-identically twice (nothing random, Argo CD stays in sync)', async () => {
+    const again = await renderChartText({ valuesFiles: [scenario('sealed-secrets').file] });
+    expect(again).toBe(scenario('sealed-secrets').text);
+  });
+
+  it('plain mode: the Secret holds exactly the 12 contract keys and given values appear nowhere else', () => {
+    const { values, objects } = scenario('plain-secrets');
+    const secret = one(objects, 'Secret', 'store-secrets');
+    const data = o(secret.data) as Record<string, string>;
+    expect(Object.keys(data).sort()).toEqual([...SECRET_KEYS].sort());
+    const plain = (values as unknown as { secrets: { plain: { mysqlPassword: string; adminUser: string; salts: Record<string, string> } } }).secrets.plain;
+    expect(Buffer.from(data['mysql-password']!, 'base64').toString()).toBe(plain.mysqlPassword);
+    expect(Buffer.from(data['wordpress-admin-user']!, 'base64').toString()).toBe(plain.adminUser);
+    expect(Buffer.from(data.NONCE_SALT!, 'base64').toString()).toBe(plain.salts.NONCE_SALT);
+    const others = JSON.stringify(objects.filter((x) => x !== secret));
+    for (const v of [plain.mysqlPassword, plain.salts.AUTH_KEY!, ...Object.values(data)]) expect(others).not.toContain(v);
+    expect(secret.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+  });
+
+  it('plain mode without values generates every key once per render (lookup reuses them on upgrade)', () => {
+    const data = o(one(scenario('minimal').objects, 'Secret', 'store-secrets').data) as Record<string, string>;
+    expect(Object.keys(data).sort()).toEqual([...SECRET_KEYS].sort());
+    expect(Buffer.from(data['wordpress-admin-user']!, 'base64').toString()).toBe('admin');
+    expect(Buffer.from(data['mysql-password']!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(Buffer.from(data.AUTH_KEY!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{64}$/);
+  });
+
+  it('no container env carries a literal secret: credentials and salts come only through secretKeyRef to store-secrets', () => {
+    const sensitive = /PASSWORD|_KEY$|_SALT$|ADMIN_USER/;
+    for (const [name, { objects }] of scenarios) {
+      for (const pod of podTemplates(objects)) {
+        for (const c of containersOf(pod.spec)) {
+          expect(c.envFrom, `${name}: ${pod.owner}`).toBeUndefined();
+          for (const env of l(c.env)) {
+            const where = `${name}: ${pod.owner} ${String(c.name)} ${String(env.name)}`;
+            if (!sensitive.test(String(env.name))) continue;
+            expect(env.value, where).toBeUndefined();
+            const ref = o(o(env.valueFrom).secretKeyRef);
+            expect(ref.name, where).toBe('store-secrets');
+            expect(SECRET_KEYS, where).toContain(ref.key);
+          }
+        }
+      }
+    }
+  });
+
+  it('keeps PVC names, selector labels and secret values across chart version N → N+1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'store-chart-'));
+    try {
+      // Chart N+1: a new chart version, app version and WordPress image, as a real upgrade would bring.
+      const next = join(dir, 'woocommerce-store');
+      await cp(storeChartDir, next, { recursive: true });
+      const chartYaml = await readFile(join(next, 'Chart.yaml'), 'utf8');
+      await writeFile(join(next, 'Chart.yaml'), chartYaml.replace(/^version: .*$/m, 'version: 99.0.0').replace(/^appVersion: .*$/m, 'appVersion: "99.0.0"'));
+      for (const name of ['sealed-secrets', 'plain-secrets']) {
+        const before = scenario(name).objects;
+        const after = await renderChart({ chartDir: next, valuesFiles: [scenario(name).file], set: { 'images.wordpress.tag': '99.0.0-php8.4-apache' } });
+        expect(one(after, 'Deployment', 'store-wordpress').metadata.labels?.['helm.sh/chart']).toBe('woocommerce-store-99.0.0');
+
+        const pvcs = (objs: K8sObject[]) => objs.filter((x) => x.kind === 'PersistentVolumeClaim').map((x) => ({ name: x.metadata.name, spec: x.spec }));
+        expect(pvcs(after), name).toEqual(pvcs(before));
+        expect(pvcs(before).map((p) => p.name).sort()).toEqual(['store-mysql-data', 'store-wordpress-content']);
+
+        const selectors = (objs: K8sObject[]) => objs
+          .filter((x) => ['Deployment', 'Service'].includes(x.kind))
+          .map((x) => ({ id: `${x.kind}/${x.metadata.name}`, selector: o(x.spec).selector }));
+        expect(selectors(after), name).toEqual(selectors(before));
+        // Pod labels carry no version, so a chart bump alone never restarts or re-selects pods.
+        const podLabels = (objs: K8sObject[]) => podTemplates(objs).filter((p) => p.kind === 'Deployment').map((p) => p.labels);
+        expect(podLabels(after), name).toEqual(podLabels(before));
+
+        const secretValues = (objs: K8sObject[]) => objs.filter((x) => x.kind === 'Secret' || x.kind === 'SealedSecret')
+          .map((x) => ({ data: x.data, encryptedData: o(x.spec).encryptedData }));
+        expect(secretValues(after), name).toEqual(secretValues(before));
+        expect(secretValues(before)).toHaveLength(1);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the setup Job after a hash of its inputs: same inputs, same Job; changed inputs, a new Job', async () => {
+    const { objects, file } = scenario('sealed-secrets');
+    const job = one(objects, 'Job');
+    expect(job.metadata.name).toMatch(/^store-setup-[0-9a-f]{10}$/);
+    expect(job.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('1');
+    expect(o(job.spec).ttlSecondsAfterFinished).toBeUndefined();
+    const changed = await renderChart({ valuesFiles: [file], set: { 'setup.woocommerceVersion': '10.0.0' } });
+    expect(one(changed, 'Job').metadata.name).not.toBe(job.metadata.name);
+    const script = String(o(one(objects, 'ConfigMap', 'store-setup-scripts').data)['setup.sh']);
+    for (const guard of ['wp core is-installed', 'wp plugin is-installed woocommerce', 'wp plugin is-active woocommerce']) {
+      expect(script).toContain(guard);
+    }
+  });
+
+  it('HPA autoscaling/v2 keeps WordPress between 1 and 5 replicas at 70% CPU and scales down when load drops', () => {
+    const { objects } = scenario('minimal');
+    const hpa = one(objects, 'HorizontalPodAutoscaler');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    const spec = o(hpa.spec);
+    expect(spec).toMatchObject({ minReplicas: 1, maxReplicas: 5, scaleTargetRef: { kind: 'Deployment', name: 'store-wordpress' } });
+    expect(l(spec.metrics)[0]).toMatchObject({ resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } });
+    const down = o(o(spec.behavior).scaleDown);
+    expect(down.stabilizationWindowSeconds).toBe(300);
+    expect(l(down.policies)[0]).toMatchObject({ type: 'Percent', value: 50, periodSeconds: 60 });
+    const deployment = o(one(objects, 'Deployment', 'store-wordpress').spec);
+    expect(deployment.replicas).toBeUndefined();
+    const container = l(o(o(deployment.template).spec).containers)[0]!;
+    expect(o(o(container.resources).requests).cpu).toBeDefined();
+  });
+
+  it('pins WordPress pods and the setup Job to one node for a ReadWriteOnce volume, and not for ReadWriteMany', () => {
+    const affinity = (objects: K8sObject[]) => podTemplates(objects).filter((p) => p.labels['app.kubernetes.io/component'] !== 'mysql' && p.kind !== 'Pod')
+      .map((p) => l(o(o(p.spec.affinity).podAffinity).requiredDuringSchedulingIgnoredDuringExecution));
+    for (const terms of affinity(scenario('minimal').objects)) {
+      expect(terms[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/component': 'wordpress' } } });
+    }
+    expect(affinity(scenario('rwx-storage').objects)).toEqual([[], []]);
+    const pvc = one(scenario('rwx-storage').objects, 'PersistentVolumeClaim', 'store-wordpress-content');
+    expect(o(pvc.spec)).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'longhorn-rwx' });
+  });
+
+  it('NetworkPolicies deny by default and allow only WordPress → MySQL 3306, the ingress controller, DNS and the public internet', () => {
+    const { objects } = scenario('minimal');
+    const policies = new Map(objects.filter((x) => x.kind === 'NetworkPolicy').map((x) => [x.metadata.name, o(x.spec)]));
+    expect(policies.get('default-deny')).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const mysqlIn = l(policies.get('allow-wordpress-to-mysql')!.ingress);
+    expect(mysqlIn).toHaveLength(1);
+    expect(l(mysqlIn[0]!.ports)).toEqual([{ protocol: 'TCP', port: 3306 }]);
+    expect(l(mysqlIn[0]!.from).every((peer) => !('namespaceSelector' in peer) && !('ipBlock' in peer))).toBe(true);
+    const wpIn = l(policies.get('allow-ingress-to-wordpress')!.ingress)[0]!;
+    expect(l(wpIn.from)[0]).toMatchObject({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } });
+    expect(l(wpIn.ports)).toEqual([{ protocol: 'TCP', port: 8080 }]);
+    const egress = l(policies.get('allow-wordpress-egress')!.egress);
+    const internet = l(egress[1]!.to).map((peer) => o(peer.ipBlock));
+    expect(internet[0]).toMatchObject({ cidr: '0.0.0.0/0' });
+    expect(internet[0]!.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10']));
+    const dns = l(policies.get('allow-dns-egress')!.egress)[0]!;
+    expect(l(dns.ports)).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    // MySQL has no egress rule at all: default deny holds.
+    const mysqlEgress = [...policies.values()].filter((p) => l(p.policyTypes as unknown).length === 0 || (p.policyTypes as string[]).includes('Egress'))
+      .filter((p) => JSON.stringify(p.podSelector).includes('"mysql"'));
+    expect(mysqlEgress).toEqual([]);
+    const nginx = one(scenario('nginx-class').objects, 'NetworkPolicy', 'allow-ingress-to-wordpress');
+    expect(l(l(o(nginx.spec).ingress)[0]!.from)[0]).toMatchObject({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+    });
+  });
+
+  it('exposes store.domain over TLS with the cluster issuer and an HTTP → HTTPS redirect per ingress class', () => {
+    const { values, objects } = scenario('minimal');
+    const ingress = one(objects, 'Ingress');
+    expect(o(ingress.spec)).toMatchObject({
+      ingressClassName: 'traefik',
+      tls: [{ hosts: [values.store.domain], secretName: `store-${values.store.id}-tls` }],
+      rules: [{ host: values.store.domain }],
+    });
+    expect(ingress.metadata.annotations).toMatchObject({
+      'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
+      'traefik.ingress.kubernetes.io/router.middlewares': 'kube-system-redirect-https@kubernetescrd',
+    });
+    const nginx = one(scenario('nginx-class').objects, 'Ingress');
+    expect(o(nginx.spec).ingressClassName).toBe('nginx');
+    expect(nginx.metadata.annotations).toMatchObject({
+      'cert-manager.io/cluster-issuer': 'letsencrypt-staging',
+      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+    });
+    expect(Object.keys(nginx.metadata.annotations ?? {}).some((k) => k.startsWith('traefik.'))).toBe(false);
+  });
+
+  it('grants the store nothing from the Kubernetes API: an empty Role bound to its ServiceAccount', () => {
+    const { objects } = scenario('minimal');
+    expect(one(objects, 'Role').rules).toEqual([]);
+    expect(one(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(o(one(objects, 'RoleBinding').roleRef)).toMatchObject({ kind: 'Role', name: 'store' });
+  });
+
+  it('applies custom resources from values', () => {
+    const wordpress = l(o(o(o(one(scenario('custom-resources').objects, 'Deployment', 'store-wordpress').spec).template).spec).containers)[0]!;
+    expect(o(wordpress.resources)).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    expect(o(one(scenario('custom-resources').objects, 'HorizontalPodAutoscaler').spec).maxReplicas).toBe(8);
+  });
+
+  it('ships a helm test pod that Argo CD skips and that calls WordPress over its Service', () => {
+    const pod = one(scenario('minimal').objects, 'Pod');
+    expect(pod.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'test', 'argocd.argoproj.io/hook': 'Skip' });
+    expect(JSON.stringify(pod.spec)).toContain('http://store-wordpress:80/wp-admin/install.php');
+  });
+
+  it('pins every image by tag', () => {
+    for (const pod of podTemplates(scenario('minimal').objects)) {
+      for (const c of containersOf(pod.spec)) expect(String(c.image)).toMatch(/^[^:]+:(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]+$/);
+    }
+  });
+
+  it('documents every value with a # -- comment, and the README table matches values.yaml', async () => {
+    const valuesYaml = await readFile(join(storeChartDir, 'values.yaml'), 'utf8');
+    expect(undocumentedValues(valuesYaml)).toEqual([]);
+    const readme = await readFile(join(storeChartDir, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf(VALUES_START) + VALUES_START.length, readme.indexOf(VALUES_END)).trim();
+    expect(table, 'run: npx node charts/test/values-doc.ts').toBe(valuesTable(valuesYaml));
+    for (const key of SECRET_KEYS) expect(readme).toContain(`\`${key}\``);
+  });
+
+  it('the documentation check notices an undocumented value', () => {
+    expect(undocumentedValues('a:\n  # -- documented\n  b: 1\n  c: 2\n')).toEqual(['a.c']);
+  });
+});
+
+afterAll(() => {
+  scenarios.clear();
+});
