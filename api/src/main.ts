@@ -48,7 +48,7 @@ if (config.roles.includes('api')) {
 }
 const worker = config.roles.includes('worker') ? createWorker(config, logger, {}) : undefined;
 if (worker) {
-  await worker.start();
+  await worker.agenda.start();
   logger.info({ concurrency: config.workerConcurrency }, 'worker started');
 }
 
@@ -58,7 +58,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await worker?.stop().catch(() => undefined);
+  await worker?.stop();
   await knex.destroy();
   process.exit(0);
 }

@@ -7,15 +7,15 @@ import { migrateLatest } from '../db/migrate.ts';
 import { createPlatform, type Platform } from '../app.ts';
 import { createTestDatabase } from './test-database.ts';
 import { LogCapture } from './log-capture.ts';
+import { requestJson, type ApiResponse, type RequestOptions } from './request-json.ts';
 
-export type ApiResponse<T = any> = { status: number; headers: Headers; body: T };
 
 export type TestPlatform = {
   baseUrl: string;
   databaseUrl: string;
   platform: Platform;
   logs: LogCapture;
-  request<T = any>(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<ApiResponse<T>>;
+  request<T = any>(method: string, path: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
   /** Registers a user and signs in; returns the bearer token and the user id. */
   signUp(email?: string, password?: string): Promise<{ token: string; userId: string; email: string; password: string }>;
   close(): Promise<void>;
@@ -38,24 +38,7 @@ export async function startTestPlatform(env: Record<string, string> = {}, opts: 
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const request: TestPlatform['request'] = async (method, path, o = {}) => {
-    const headers: Record<string, string> = { ...(o.headers ?? {}) };
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    let body: string | undefined = o.rawBody;
-    if (o.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(o.body);
-    }
-    const res = await fetch(baseUrl + path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, headers: res.headers, body: parsed as any };
-  };
+  const request: TestPlatform['request'] = (method, path, o) => requestJson(baseUrl, method, path, o);
 
   const signUp: TestPlatform['signUp'] = async (email, password = 'correct horse battery staple') => {
     const e = email ?? `user${++counter}-${process.pid}@example.com`;

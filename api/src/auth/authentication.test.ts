@@ -1,0 +1,184 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import jwt from 'jsonwebtoken';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { startTestPlatform, type TestPlatform } from '../testing/test-platform.ts';
+
+let t: TestPlatform;
+beforeAll(async () => {
+  t = await startTestPlatform({ JWT_SECRET: 'test-secret-test-secret-test-secret-123', OPERATOR_EMAILS: 'boss@example.com' });
+});
+afterAll(async () => t?.close());
+
+const secret = 'test-secret-test-secret-test-secret-123';
+const claims = (sub: string) => ({ sub, iss: 'store-platform', aud: 'store-platform-api' });
+
+describe('register and login', () => {
+  it('registers (201, no hash in the body), logs in (200 Bearer token) and reads /me with the quota', async () => {
+    const reg = await t.request('POST', '/api/v1/auth/register', { body: { email: 'Alice@Example.com', password: 'a long enough password' } });
+    expect(reg.status).toBe(201);
+    expect(reg.body).toEqual({ id: expect.any(String), email: 'alice@example.com', role: 'user', createdAt: expect.any(String) });
+    const login = await t.request('POST', '/api/v1/auth/login', { body: { email: 'ALICE@example.com', password: 'a long enough password' } });
+    expect(login.status).toBe(200);
+    expect(login.body).toEqual({ accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 3600 });
+    const decoded = jwt.decode(login.body.accessToken, { complete: true })!;
+    expect(decoded.header.alg).toBe('HS256');
+    expect(decoded.payload).toMatchObject({ sub: reg.body.id, iss: 'store-platform', aud: 'store-platform-api', exp: expect.any(Number) });
+    const me = await t.request('GET', '/api/v1/me', { token: login.body.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ id: reg.body.id, email: 'alice@example.com', quota: { limit: 5, used: 0 } });
+    const row = await t.platform.knex('users').where('id', reg.body.id).first();
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
+  it('rejects an e-mail already registered in another case with 409 email_taken', async () => {
+    await t.request('POST', '/api/v1/auth/register', { body: { email: 'bob@example.com', password: 'a long enough password' } });
+    const again = await t.request('POST', '/api/v1/auth/register', { body: { email: 'BOB@example.com', password: 'another long password' } });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('email_taken');
+  });
+
+  it('validates sign-up input with field errors', async () => {
+    const res = await t.request('POST', '/api/v1/auth/register', { body: { email: 'not-an-email', password: 'short' } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: any) => e.field).sort()).toEqual(['email', 'password']);
+  });
+
+  it('gives operators listed in OPERATOR_EMAILS the operator role', async () => {
+    const reg = await t.request('POST', '/api/v1/auth/register', { body: { email: 'boss@example.com', password: 'a long enough password' } });
+    expect(reg.body.role).toBe('operator');
+  });
+
+  it('answers a wrong password 401 and audits the attempted identity and source IP', async () => {
+    await t.signUp('carol@example.com');
+    const res = await t.request('POST', '/api/v1/auth/login', { body: { email: 'carol@example.com', password: 'wrong password!' } });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('unauthorized');
+    const unknown = await t.request('POST', '/api/v1/auth/login', { body: { email: 'nobody@example.com', password: 'whatever123' } });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.detail).toBe(res.body.detail); // no user enumeration
+    const rows = await t.platform.knex('audit_events').where({ action: 'auth.login', outcome: 'failure' }).orderBy('id');
+    expect(rows.map((r) => r.identity)).toEqual(['carol@example.com', 'nobody@example.com']);
+    expect(rows[0].source_ip).toMatch(/127\.0\.0\.1/);
+  });
+});
+
+describe('JWT validation (passport-jwt, algorithm pinned)', () => {
+  let userId: string;
+  beforeAll(async () => {
+    userId = (await t.signUp('dave@example.com')).userId;
+  });
+
+  const rejected: Array<[string, () => string]> = [
+    ['a wrong signature', () => jwt.sign(claims(userId), 'some-other-secret-some-other-secret-00', { algorithm: 'HS256', expiresIn: 60 })],
+    ['alg none', () => jwt.sign(claims(userId), '', { algorithm: 'none' as jwt.Algorithm, expiresIn: 60 })],
+    ['an expired exp', () => jwt.sign({ ...claims(userId), exp: Math.floor(Date.now() / 1000) - 10 }, secret, { algorithm: 'HS256' })],
+    ['a wrong audience', () => jwt.sign({ ...claims(userId), aud: 'someone-else' }, secret, { algorithm: 'HS256', expiresIn: 60 })],
+    ['a wrong issuer', () => jwt.sign({ ...claims(userId), iss: 'evil' }, secret, { algorithm: 'HS256', expiresIn: 60 })],
+    ['HS512 instead of HS256', () => jwt.sign(claims(userId), secret, { algorithm: 'HS512', expiresIn: 60 })],
+    ['a garbage token', () => 'not.a.jwt'],
+  ];
+
+  it.each(rejected)('rejects %s with 401 and an audit event', async (_label, make) => {
+    const before = await t.platform.knex('audit_events').where({ action: 'auth.failure' }).count({ n: '*' }).first();
+    const res = await t.request('GET', '/api/v1/stores', { token: make() });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    expect(res.body.code).toBe('unauthorized');
+    const after = await t.platform.knex('audit_events').where({ action: 'auth.failure' }).count({ n: '*' }).first();
+    expect(Number(after!.n)).toBe(Number(before!.n) + 1);
+    const last = await t.platform.knex('audit_events').where({ action: 'auth.failure' }).orderBy('id', 'desc').first();
+    expect(last.source_ip).toMatch(/127\.0\.0\.1/);
+  });
+
+  it('accepts a well-formed token and rejects requests with no credentials (401, audited)', async () => {
+    const ok = await t.request('GET', '/api/v1/stores', { token: jwt.sign(claims(userId), secret, { algorithm: 'HS256', expiresIn: 60 }) });
+    expect(ok.status).toBe(200);
+    const none = await t.request('GET', '/api/v1/stores');
+    expect(none.status).toBe(401);
+  });
+});
+
+describe('API keys', () => {
+  it('creates (shown once), authenticates by Bearer and X-API-Key, lists prefixes only, revokes (then 401, audited)', async () => {
+    const u = await t.signUp('erin@example.com');
+    const created = await t.request('POST', '/api/v1/api-keys', { token: u.token, body: { name: 'ci' } });
+    expect(created.status).toBe(201);
+    const key: string = created.body.key;
+    expect(key).toMatch(/^sp_[\w-]{43}$/);
+    expect(created.body.prefix).toBe(key.slice(0, 11));
+    expect((await t.request('GET', '/api/v1/me', { token: key })).body.email).toBe('erin@example.com');
+    expect((await t.request('GET', '/api/v1/me', { headers: { 'X-API-Key': key } })).status).toBe(200);
+    const list = await t.request('GET', '/api/v1/api-keys', { token: u.token });
+    expect(list.body.items).toEqual([expect.objectContaining({ id: created.body.id, name: 'ci', prefix: key.slice(0, 11), revokedAt: null, lastUsedAt: expect.any(String) })]);
+    expect(JSON.stringify(list.body)).not.toContain(key);
+    const stored = await t.platform.knex('api_keys').where('id', created.body.id).first();
+    expect(JSON.stringify(stored)).not.toContain(key);
+
+    const other = await t.signUp();
+    expect((await t.request('DELETE', `/api/v1/api-keys/${created.body.id}`, { token: other.token })).status).toBe(403);
+    expect((await t.request('DELETE', `/api/v1/api-keys/${created.body.id}`, { token: u.token })).status).toBe(204);
+    const after = await t.request('GET', '/api/v1/me', { headers: { 'X-API-Key': key } });
+    expect(after.status).toBe(401);
+    const audit = await t.platform.knex('audit_events').where({ action: 'auth.failure', identity: key.slice(0, 11) });
+    expect(audit).toHaveLength(1);
+    expect(audit[0].details.reason).toBe('invalid_api_key');
+  });
+});
+
+describe('logs', () => {
+  it('never contain a registered password or an Authorization header', async () => {
+    const password = 'Very-Secret-Passphrase-4711';
+    const u = await t.signUp('frank@example.com', password);
+    await t.request('GET', '/api/v1/me', { token: u.token });
+    await t.request('POST', '/api/v1/auth/login', { body: { email: 'frank@example.com', password: `${password}-wrong` } });
+    const key = (await t.request('POST', '/api/v1/api-keys', { token: u.token, body: { name: 'k' } })).body.key;
+    await t.request('GET', '/api/v1/me', { headers: { 'X-API-Key': key, Cookie: 'session=abc123cookie' } });
+    const text = t.logs.text();
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).toContain('frank@example.com'); // the log does say who
+    expect(text).not.toContain(password);
+    expect(text).not.toContain(u.token);
+    expect(text).not.toContain(key);
+    expect(text).not.toContain('abc123cookie');
+    expect(text.toLowerCase()).not.toMatch(/"authorization":"bearer/);
+  });
+});
+
+describe('external identity provider (JWKS)', () => {
+  let idp: Server;
+  let ext: TestPlatform;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    idp = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
+    ext = await startTestPlatform({ JWT_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json`, JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'stores' });
+  });
+  afterAll(async () => {
+    await ext?.close();
+    idp?.close();
+  });
+
+  const token = (over: Record<string, unknown> = {}) =>
+    new SignJWT({ email: 'grace@example.com', ...over }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('stores').setSubject('idp-user-1').setExpirationTime('5m').sign(privateKey);
+
+  it('accepts an RS256 token signed by the provider and creates the user on first sight', async () => {
+    const res = await ext.request('GET', '/api/v1/me', { token: await token() });
+    expect(res.status).toBe(200);
+    expect(res.body.email).toBe('grace@example.com');
+  });
+
+  it('rejects an HS256 token even when signed with the public key material or a secret', async () => {
+    const forged = jwt.sign({ email: 'grace@example.com', iss: 'https://idp.example', aud: 'stores' }, 'guess-guess-guess-guess-guess-guess', { algorithm: 'HS256', expiresIn: 60 });
+    expect((await ext.request('GET', '/api/v1/me', { token: forged })).status).toBe(401);
+  });
+
+  it('rejects a provider token for another audience', async () => {
+    const wrong = await new SignJWT({ email: 'grace@example.com' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('other').setExpirationTime('5m').sign(privateKey);
+    expect((await ext.request('GET', '/api/v1/me', { token: wrong })).status).toBe(401);
+  });
+});
