@@ -134,3 +134,26 @@ export function worstCaseDemand(objects: readonly K8sObject[]): StoreDemand {
   }
   return demand;
 }
+
+/**
+ * What an upgrade must never change, as plain data: PVC names and specs, Deployment/Service selectors,
+ * Deployment pod labels, and the Secret/SealedSecret name, scope and values (ciphertexts in sealed mode;
+ * given values in plain mode).
+ */
+export function upgradeIdentity(objects: readonly K8sObject[]): Obj {
+  return plainData({
+    pvcs: objects.filter((x) => x.kind === 'PersistentVolumeClaim').map((x) => ({ name: x.metadata.name, spec: x.spec })),
+    selectors: objects
+      .filter((x) => x.kind === 'Deployment' || x.kind === 'Service')
+      .map((x) => ({ id: `${x.kind}/${x.metadata.name}`, selector: obj(x.spec).selector })),
+    podLabels: podTemplates(objects).filter((p) => p.kind === 'Deployment').map((p) => ({ owner: p.owner, labels: p.labels })),
+    secrets: objects
+      .filter((x) => x.kind === 'Secret' || x.kind === 'SealedSecret')
+      .map((x) => ({ kind: x.kind, namespace: x.metadata.namespace, name: x.metadata.name, data: x.data, encryptedData: obj(x.spec).encryptedData })),
+  });
+}
+
+/** JSON round trip: drops undefined fields, so an identity compares equal to its recorded form. */
+function plainData(value: Obj): Obj {
+  return JSON.parse(JSON.stringify(value)) as Obj;
+}

@@ -3,7 +3,7 @@
 # re-syncs, Job retries, a new chart version) changes nothing. Secrets come only from the environment
 # (secretKeyRef) and are never echoed or passed on a command line.
 set -eu
-cd /var/www/html
+cd "${WORDPRESS_ROOT:-/var/www/html}"
 
 echo "waiting for the database at ${WORDPRESS_DB_HOST}"
 tries=0
