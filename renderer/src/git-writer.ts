@@ -169,15 +169,7 @@ export class GitWriter implements RepoWriter {
   listDir(path: string): Promise<string[]> {
     return this.#serial(async () => {
       const tip = await this.fetch(this.branch);
-      if (tip === null) return [];
-      try {
-        const filepath = path.replace(/\/+$/, '');
-        const { tree } = await git.readTree({ fs, gitdir: await this.#gitdir(), oid: tip, filepath, cache: this.#cache });
-        return tree.map((e) => e.path);
-      } catch (err) {
-        if (isNotFound(err)) return [];
-        throw err;
-      }
+      return tip === null ? [] : this.listDirAt(tip, path);
     });
   }
 
@@ -266,6 +258,23 @@ export class GitWriter implements RepoWriter {
       if (isNotFound(err)) return null;
       throw err;
     }
+  }
+
+  /** Names in a folder at a commit ([] if absent). */
+  async listDirAt(commit: string, path: string): Promise<string[]> {
+    try {
+      const filepath = path.replace(/\/+$/, '');
+      const { tree } = await git.readTree({ fs, gitdir: await this.#gitdir(), oid: commit, filepath, cache: this.#cache });
+      return tree.map((e) => e.path);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+  }
+
+  /** The tree of a commit. */
+  async treeOf(commit: string): Promise<string> {
+    return (await git.readCommit({ fs, gitdir: await this.#gitdir(), oid: commit, cache: this.#cache })).commit.tree;
   }
 
   /** Commits every apply() queued meanwhile (up to maxBatch) as ONE commit: many stores, one push. */
