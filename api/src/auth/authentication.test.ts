@@ -144,6 +144,14 @@ describe('logs', () => {
     expect(text).not.toContain('abc123cookie');
     expect(text.toLowerCase()).not.toMatch(/"authorization":"bearer/);
   });
+
+  it('carry the request id, the user id and the store id on request lines', async () => {
+    const u = await t.signUp();
+    const s = await t.request('POST', '/api/v1/stores', { token: u.token, body: { name: 'logged' } });
+    await t.request('GET', `/api/v1/stores/${s.body.id}`, { token: u.token, headers: { 'X-Request-Id': 'trace-me-42' } });
+    const line = t.logs.lines.map((l) => JSON.parse(l)).find((l) => l.req?.id === 'trace-me-42' && l.msg === 'request completed');
+    expect(line).toMatchObject({ userId: u.userId, storeId: s.body.id, res: { statusCode: 200 } });
+  });
 });
 
 describe('external identity provider (JWKS)', () => {
