@@ -1,10 +1,19 @@
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { validateObject } from '../../sim/src/admission/schema.ts';
 import { FIXTURES, SETTINGS } from './fixtures/stores.ts';
 import { RenderError, renderStore, STORE_SECRET_KEYS, type RenderableStore } from './render-store.ts';
 import { crdValidator } from './testing/crd-schema.ts';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HELM = process.env.HELM_BIN ?? join(ROOT, '.tools', 'bin', 'helm');
 const validateApplication = crdValidator('argocd-application-crd.yaml');
 const first = FIXTURES[0]!;
 
@@ -26,6 +35,32 @@ describe(renderStore.name, () => {
       const app = parse(out.find((f) => f.path.endsWith('/application.yaml'))!.content);
       expect(validateApplication(app)).toEqual([]);
       expect(() => new Application(app).validate()).not.toThrow();
+      expect(validateObject(app)).toEqual([]); // the sim's API-server validator, written independently
+    });
+  }
+
+  for (const fixture of FIXTURES.filter((f) => Object.keys(f.store.sealedSecrets).length === STORE_SECRET_KEYS.length)) {
+    it(`renders values the real chart accepts with real helm, sealed into store-secrets for ${fixture.name}`, async () => {
+      const { store } = fixture;
+      const dir = await mkdtemp(join(tmpdir(), 'render-helm-'));
+      try {
+        const values = renderStore(store, fixture.settings).find((f) => f.path.endsWith('/values.yaml'))!;
+        await writeFile(join(dir, 'values.yaml'), values.content);
+        const { stdout } = await promisify(execFile)(
+          HELM,
+          ['template', `store-${store.id}`, join(ROOT, 'charts/woocommerce-store'), '--namespace', `store-${store.id}`, '-f', join(dir, 'values.yaml')],
+          { maxBuffer: 32 * 1024 * 1024 },
+        );
+        const docs = parseAllDocuments(stdout).map((d) => d.toJS()).filter(Boolean);
+        const sealed = docs.filter((d) => d.kind === 'SealedSecret');
+        expect(sealed).toHaveLength(1);
+        expect(sealed[0].metadata).toMatchObject({ name: 'store-secrets', namespace: `store-${store.id}` });
+        expect(sealed[0].spec.encryptedData).toEqual(store.sealedSecrets);
+        expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
+        expect(docs.find((d) => d.kind === 'Namespace')?.metadata?.name).toBe(`store-${store.id}`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   }
 

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createPrivateKey } from 'node:crypto';
+import { generateSealingKey, unsealValue } from '../../sim/src/sealed-secrets-controller.ts';
 import { fetchSealingCert, loadSealingCert, readSealingCertFile, sealSecrets, sealSecretValue, SealingError } from './seal.ts';
 
 // A real self-signed RSA certificate, made like the controller makes its own (openssl here).
@@ -61,6 +63,14 @@ describe(sealSecretValue.name, () => {
   it('supports the namespace-wide and cluster-wide labels', () => {
     expect(unseal(sealSecretValue({ certPem: CERT, namespace: 'n', name: 's', value: 'v', scope: 'namespace-wide' }), 'n')).toBe('v');
     expect(unseal(sealSecretValue({ certPem: CERT, namespace: 'n', name: 's', value: 'v', scope: 'cluster-wide' }), '')).toBe('v');
+  });
+
+  it("is opened by the sim's independently written Sealed Secrets controller, with its own key and certificate", () => {
+    const key = generateSealingKey(2048, 0);
+    const blob = sealSecretValue({ certPem: key.certPem, namespace: 'store-x', name: 'store-secrets', value: 'cross-check' });
+    const keys = [createPrivateKey(key.privateKeyPem)];
+    expect(unsealValue(keys, blob, 'store-x/store-secrets').toString('utf8')).toBe('cross-check');
+    expect(() => unsealValue(keys, blob, 'store-y/store-secrets')).toThrow();
   });
 
   it('rejects a certificate that is not PEM, without echoing anything', () => {
