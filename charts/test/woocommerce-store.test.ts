@@ -13,6 +13,8 @@ import { validateObject } from '../../sim/src/admission/schema.ts';
 import { HelmError, lintChart, renderChart, renderChartText, parseManifests, storeChartDir, type K8sObject } from './render-chart.ts';
 import { containersOf, podTemplates, upgradeIdentity, worstCaseDemand } from './store-shape.ts';
 import { undocumentedValues, valuesTable, VALUES_END, VALUES_START } from './values-doc.ts';
+import { FIXTURES } from '../../renderer/src/fixtures/stores.ts';
+import { renderStore } from '../../renderer/src/render-store.ts';
 
 type Obj = Record<string, unknown>;
 const o = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -63,6 +65,36 @@ beforeAll(async () => {
 });
 
 describe('woocommerce-store chart', () => {
+  it('renders the values.yaml the platform renderer writes for each of its fixtures', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'store-values-'));
+    let rendered = 0;
+    try {
+      for (const fixture of FIXTURES) {
+        const values = renderStore(fixture.store, fixture.settings).find((f) => f.path.endsWith('/values.yaml'))!;
+        const file = join(dir, `${fixture.name}.yaml`);
+        await writeFile(file, values.content);
+        const where = `renderer fixture ${fixture.name}`;
+        if (Object.keys(fixture.store.sealedSecrets).length === 0) {
+          // A store without its sealed secrets could never start: refused at render time, not at runtime.
+          const err = await renderChart({ valuesFiles: [file] }).then(() => undefined, (e: unknown) => e);
+          expect((err as HelmError).stderr, where).toContain("at '/secrets/sealed/encryptedData'");
+          continue;
+        }
+        const objects = await renderChart({ valuesFiles: [file] });
+        expect(one(objects, 'Namespace').metadata.name, where).toBe(`store-${fixture.store.id}`);
+        expect(one(objects, 'SealedSecret', 'store-secrets').spec, where).toMatchObject({ encryptedData: fixture.store.sealedSecrets });
+        for (const x of objects) expect(validateObject(x), `${where}: ${x.kind}/${x.metadata.name}`).toEqual([]);
+        for (const pod of podTemplates(objects)) expect(checkPodSecurityRestricted(pod.spec), `${where}: ${pod.owner}`).toEqual([]);
+        const setup = l(o(o(o(one(objects, 'Job').spec).template).spec).containers)[0]!;
+        expect(l(setup.env).find((e) => e.name === 'STORE_TITLE')?.value, where).toBe(fixture.store.name);
+        rendered += 1;
+      }
+      expect(rendered).toBeGreaterThanOrEqual(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('has the five required ci scenarios besides the minimal one', () => {
     expect(scenarioFiles).toEqual(expect.arrayContaining([
       'minimal-values.yaml', 'sealed-secrets-values.yaml', 'plain-secrets-values.yaml', 'nginx-class-values.yaml',
