@@ -242,6 +242,12 @@ describe('woocommerce-store chart', () => {
       expect(demand.pods, why).toBeLessThanOrEqual(q('pods'));
       expect(demand.storage, why).toBeLessThanOrEqual(q('requests.storage'));
       expect(demand.pvcs, why).toBeLessThanOrEqual(q('persistentvolumeclaims'));
+      // Services: the chart's ClusterIPs plus cert-manager's solver Service (a NodePort by default).
+      const services = objects.filter((x) => x.kind === 'Service');
+      expect(services.every((x) => (o(x.spec).type ?? 'ClusterIP') === 'ClusterIP'), name).toBe(true);
+      expect(services.length + 1, name).toBeLessThanOrEqual(q('services'));
+      expect(q('services.nodeports'), name).toBeGreaterThanOrEqual(1);
+      expect(q('services.loadbalancers'), name).toBe(0);
     }
     const minimal = worstCaseDemand(scenario('minimal').objects);
     expect(minimal.parts).toContain('6 × Deployment/store-wordpress (5 + 1 surge)');
