@@ -1,0 +1,362 @@
+/**
+ * The sim's etcd: every object of the simulated cluster, in memory, with the API server's bookkeeping
+ * (uid, resourceVersion, generation, creationTimestamp, deletionTimestamp + finalizers), a watch event
+ * history for `?watch=true&resourceVersion=N`, and an optional JSON state file so a restarted process
+ * keeps its cluster.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { kindInfo } from './kinds.ts';
+import { parseLabelSelector } from './label-selector.ts';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: any;
+  status?: any;
+  [key: string]: unknown;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  object: KubeObject;
+  resourceVersion: number;
+}
+
+/** The API server's "not found" / "already exists" / "conflict", carried as typed errors. */
+export class StoreError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  constructor(code: number, reason: string, message: string) {
+    super(message);
+    this.name = 'StoreError';
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+const HISTORY_LIMIT = 5000;
+
+export function objectKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
+  return `${apiVersion}|${kind}|${namespace ?? ''}|${name}`;
+}
+
+function keyOf(o: KubeObject): string {
+  return objectKey(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+}
+
+/** RFC 3339 with second precision, as the API server writes timestamps. */
+export function kubeTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Server-side conversions done on write: a Secret's stringData is merged into data (base64). */
+export function serverDefaults(o: KubeObject): KubeObject {
+  if (o.apiVersion === 'v1' && o.kind === 'Secret' && o.stringData && typeof o.stringData === 'object') {
+    const data = { ...((o.data ?? {}) as Record<string, string>) };
+    for (const [k, v] of Object.entries(o.stringData as Record<string, string>)) data[k] = Buffer.from(String(v)).toString('base64');
+    const { stringData: _s, ...rest } = o;
+    return { ...rest, data } as KubeObject;
+  }
+  return o;
+}
+
+function specOf(o: KubeObject): string {
+  const { metadata: _m, status: _s, ...rest } = o;
+  return JSON.stringify(rest);
+}
+
+export interface StoreSnapshot {
+  resourceVersion: number;
+  objects: KubeObject[];
+  createdMs: Record<string, number>;
+  extra: Record<string, unknown>;
+}
+
+export class ClusterStore extends EventEmitter {
+  #objects = new Map<string, KubeObject>();
+  #rv = 0;
+  #history: WatchEvent[] = [];
+  /** Creation time in ms by uid (creationTimestamp has only second precision). */
+  #createdMs = new Map<string, number>();
+  #now: () => number;
+  #stateFile: string | undefined;
+  #saveTimer: NodeJS.Timeout | undefined;
+  /** Other components' persisted state (e.g. the sealing keys), saved with the objects. */
+  extra: Record<string, unknown> = {};
+
+  constructor(options: { now?: () => number; stateFile?: string } = {}) {
+    super();
+    this.setMaxListeners(0);
+    this.#now = options.now ?? Date.now;
+    this.#stateFile = options.stateFile;
+    if (this.#stateFile && existsSync(this.#stateFile)) this.load(JSON.parse(readFileSync(this.#stateFile, 'utf8')) as StoreSnapshot);
+  }
+
+  get resourceVersion(): number {
+    return this.#rv;
+  }
+
+  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const o = this.#objects.get(objectKey(apiVersion, kind, namespace, name));
+    return o ? structuredClone(o) : undefined;
+  }
+
+  /** Lists objects of a kind, optionally in one namespace and filtered by a labelSelector string. */
+  list(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): KubeObject[] {
+    const matches = parseLabelSelector(options.labelSelector);
+    const fields = (options.fieldSelector ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((f) => f.split(/!?=+/) as [string, string]);
+    const out: KubeObject[] = [];
+    for (const o of this.#objects.values()) {
+      if (o.apiVersion !== apiVersion || o.kind !== kind) continue;
+      if (options.namespace !== undefined && o.metadata.namespace !== options.namespace) continue;
+      if (!matches(o.metadata.labels)) continue;
+      if (fields.some(([f, v]) => (f === 'metadata.name' ? o.metadata.name : f === 'metadata.namespace' ? o.metadata.namespace : undefined) !== v)) continue;
+      out.push(structuredClone(o));
+    }
+    return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  }
+
+  /** Every object in a namespace (namespaced kinds only). */
+  listNamespace(namespace: string): KubeObject[] {
+    return [...this.#objects.values()].filter((o) => o.metadata.namespace === namespace).map((o) => structuredClone(o));
+  }
+
+  all(): KubeObject[] {
+    return [...this.#objects.values()].map((o) => structuredClone(o));
+  }
+
+  createdMs(o: KubeObject): number {
+    return this.#createdMs.get(o.metadata.uid ?? '') ?? Date.parse(o.metadata.creationTimestamp ?? '') ?? this.#now();
+  }
+
+  #bump(): string {
+    this.#rv += 1;
+    return String(this.#rv);
+  }
+
+  #emit(type: WatchEventType, o: KubeObject): void {
+    const ev: WatchEvent = { type, object: structuredClone(o), resourceVersion: this.#rv };
+    this.#history.push(ev);
+    if (this.#history.length > HISTORY_LIMIT) this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
+    this.emit('event', ev);
+    this.#scheduleSave();
+  }
+
+  /** Events after a resourceVersion, or undefined when it is older than the history kept (410 Gone). */
+  eventsSince(resourceVersion: number): WatchEvent[] | undefined {
+    const first = this.#history[0];
+    if (resourceVersion >= this.#rv) return [];
+    if (!first || first.resourceVersion > resourceVersion + 1) return undefined;
+    return this.#history.filter((e) => e.resourceVersion > resourceVersion);
+  }
+
+  /** Creates an object; 409 AlreadyExists if it exists. */
+  create(input: KubeObject): KubeObject {
+    const key = keyOf(input);
+    if (this.#objects.has(key)) {
+      throw new StoreError(409, 'AlreadyExists', `${resourceName(input)} ${JSON.stringify(input.metadata.name)} already exists`);
+    }
+    const now = this.#now();
+    const o = serverDefaults(structuredClone(input));
+    o.metadata = {
+      ...o.metadata,
+      uid: randomUUID(),
+      resourceVersion: this.#bump(),
+      generation: 1,
+      creationTimestamp: kubeTime(now),
+    };
+    delete o.metadata.deletionTimestamp;
+    this.#createdMs.set(o.metadata.uid as string, now);
+    this.#objects.set(key, o);
+    this.#emit('ADDED', o);
+    return structuredClone(o);
+  }
+
+  /**
+   * Replaces an object (creating it if absent). Server-owned metadata is kept; generation bumps when
+   * anything but metadata/status changed. Returns the stored object.
+   */
+  put(input: KubeObject): KubeObject {
+    const key = keyOf(input);
+    const current = this.#objects.get(key);
+    if (!current) return this.create(input);
+    const o = serverDefaults(structuredClone(input));
+    const changedSpec = specOf(o) !== specOf(current);
+    o.metadata = {
+      ...o.metadata,
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+      generation: (current.metadata.generation ?? 1) + (changedSpec ? 1 : 0),
+      resourceVersion: current.metadata.resourceVersion,
+    };
+    if (current.metadata.deletionTimestamp) o.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
+    else delete o.metadata.deletionTimestamp;
+    if (o.status === undefined && current.status !== undefined) o.status = current.status;
+    if (JSON.stringify(o) === JSON.stringify(current)) return structuredClone(current);
+    o.metadata.resourceVersion = this.#bump();
+    this.#objects.set(key, o);
+    this.#emit('MODIFIED', o);
+    if (o.metadata.deletionTimestamp && !(o.metadata.finalizers ?? []).length) this.#remove(key);
+    return structuredClone(o);
+  }
+
+  /** Writes only the status of an existing object (the /status subresource). No-op if unchanged. */
+  setStatus(o: KubeObject, status: unknown): KubeObject | undefined {
+    const key = keyOf(o);
+    const current = this.#objects.get(key);
+    if (!current) return undefined;
+    if (JSON.stringify(current.status) === JSON.stringify(status)) return structuredClone(current);
+    const next = { ...current, status: structuredClone(status) };
+    next.metadata = { ...current.metadata, resourceVersion: this.#bump() };
+    this.#objects.set(key, next);
+    this.#emit('MODIFIED', next);
+    return structuredClone(next);
+  }
+
+  /** Changes metadata only (labels, annotations, finalizers) without bumping generation. */
+  patchMetadata(o: KubeObject, change: (m: ObjectMeta) => void): KubeObject | undefined {
+    const key = keyOf(o);
+    const current = this.#objects.get(key);
+    if (!current) return undefined;
+    const next = structuredClone(current);
+    change(next.metadata);
+    if (JSON.stringify(next.metadata) === JSON.stringify(current.metadata)) return structuredClone(current);
+    next.metadata.resourceVersion = this.#bump();
+    this.#objects.set(key, next);
+    this.#emit('MODIFIED', next);
+    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length) this.#remove(key);
+    return structuredClone(next);
+  }
+
+  /**
+   * Deletes an object the API server's way: with finalizers it only gets a deletionTimestamp (and stays
+   * until they are removed); without, it is gone. Returns the object as it was (or undefined).
+   */
+  delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const key = objectKey(apiVersion, kind, namespace, name);
+    const current = this.#objects.get(key);
+    if (!current) return undefined;
+    const finalizers = current.metadata.finalizers ?? [];
+    // Namespaces always go through Terminating (the namespace controller empties them first).
+    if (finalizers.length || kind === 'Namespace') {
+      if (current.metadata.deletionTimestamp) return structuredClone(current);
+      const next = structuredClone(current);
+      next.metadata.deletionTimestamp = kubeTime(this.#now());
+      next.metadata.deletionGracePeriodSeconds = 0;
+      next.metadata.resourceVersion = this.#bump();
+      if (kind === 'Namespace') next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+      this.#objects.set(key, next);
+      this.#emit('MODIFIED', next);
+      return structuredClone(next);
+    }
+    this.#remove(key);
+    return structuredClone(current);
+  }
+
+  /** Removes an object now (finalizers done). */
+  remove(o: KubeObject): void {
+    this.#remove(keyOf(o));
+  }
+
+  #remove(key: string): void {
+    const current = this.#objects.get(key);
+    if (!current) return;
+    this.#objects.delete(key);
+    this.#createdMs.delete(current.metadata.uid ?? '');
+    this.#bump();
+    const gone = structuredClone(current);
+    gone.metadata.resourceVersion = String(this.#rv);
+    this.#emit('DELETED', gone);
+    // Garbage collection: dependents owned by this object go too (background propagation).
+    const uid = current.metadata.uid;
+    for (const [k, o] of [...this.#objects]) {
+      if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) {
+        if ((o.metadata.finalizers ?? []).length) this.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
+        else this.#remove(k);
+      }
+    }
+  }
+
+  /** Forgets everything (used by the sim's reset). */
+  clear(): void {
+    for (const key of [...this.#objects.keys()]) {
+      const o = this.#objects.get(key);
+      this.#objects.delete(key);
+      if (o) {
+        this.#bump();
+        this.#emit('DELETED', o);
+      }
+    }
+    this.#createdMs.clear();
+    this.extra = {};
+  }
+
+  snapshot(): StoreSnapshot {
+    return {
+      resourceVersion: this.#rv,
+      objects: [...this.#objects.values()],
+      createdMs: Object.fromEntries(this.#createdMs),
+      extra: this.extra,
+    };
+  }
+
+  load(s: StoreSnapshot): void {
+    this.#rv = s.resourceVersion;
+    this.#objects = new Map(s.objects.map((o) => [keyOf(o), o]));
+    this.#createdMs = new Map(Object.entries(s.createdMs ?? {}));
+    this.extra = s.extra ?? {};
+    this.#history = [];
+  }
+
+  #scheduleSave(): void {
+    if (!this.#stateFile || this.#saveTimer) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined;
+      this.save();
+    }, 200);
+    this.#saveTimer.unref();
+  }
+
+  /** Writes the state file now (atomically). */
+  save(): void {
+    if (!this.#stateFile) return;
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    mkdirSync(dirname(this.#stateFile), { recursive: true });
+    const tmp = `${this.#stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.snapshot()), { mode: 0o600 });
+    renameSync(tmp, this.#stateFile);
+  }
+}
+
+/** `deployments.apps`, `pods`, `applications.argoproj.io`: how the API server names a resource. */
+export function resourceName(o: { apiVersion: string; kind: string }): string {
+  const info = kindInfo(o.apiVersion, o.kind);
+  if (!info) return o.kind.toLowerCase();
+  return info.group ? `${info.plural}.${info.group}` : info.plural;
+}

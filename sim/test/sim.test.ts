@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import * as k8s from '@kubernetes/client-node';
+import { startSim, type Sim } from '../src/sim.ts';
+import { sealSecretValue, fetchSealingCert } from '../../renderer/src/seal.ts';
+import { createGitopsRepo, storeApplication, type GitopsRepo } from './gitops-repo-fixture.ts';
+import { waitFor } from './wait-for.ts';
+
+const chartDir = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'mini-store');
+
+type App = { metadata: { name: string; finalizers?: string[] }; status?: any };
+
+describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
+  let sim: Sim;
+  let repo: GitopsRepo;
+  let kc: k8s.KubeConfig;
+  let custom: k8s.CustomObjectsApi;
+  let core: k8s.CoreV1Api;
+  let certPem: string;
+
+  beforeAll(async () => {
+    repo = createGitopsRepo({ chartDir });
+    sim = await startSim({
+      repoURL: repo.url,
+      pollMs: 150,
+      tickMs: 20,
+      sealingKeyBits: 2048,
+      timings: { podStartMs: 40, podReadyMs: 80, jobCompleteMs: 80, pvcBindMs: 20, ingressAddressMs: 20, certificateReadyMs: 40, namespaceTerminationMs: 100, timeScale: 0.002 },
+    });
+    kc = new k8s.KubeConfig();
+    kc.loadFromFile(sim.kubeconfigPath);
+    custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    certPem = await fetchSealingCert(kc);
+  });
+
+  afterAll(async () => {
+    await sim?.stop();
+    repo?.cleanup();
+  });
+
+  const getApp = async (name: string): Promise<App | undefined> => {
+    try {
+      return (await custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name })) as App;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  };
+
+  const sealedValues = (id: string, namespace = `store-${id}`) => ({
+    store: { id, name: `Store ${id}`, domain: `${id}.shops.example.com`, owner: 'owner-1' },
+    secrets: {
+      sealed: {
+        enabled: true,
+        encryptedData: { 'mysql-password': sealSecretValue({ certPem, namespace, name: 'store-secrets', value: 's3cret' }) },
+      },
+    },
+  });
+
+  const addStore = (id: string, values: unknown, appOptions: Parameters<typeof storeApplication>[2] = {}) =>
+    repo.commit(
+      {
+        [`stores/${id}/application.yaml`]: stringify(storeApplication(id, repo.url, appOptions)),
+        [`stores/${id}/values.yaml`]: stringify(values),
+      },
+      `Add store ${id}`,
+    );
+
+  it('syncs a committed store Application to Synced/Healthy with Ready pods', async () => {
+    const sha = addStore('alpha', sealedValues('alpha'));
+    const app = await waitFor('store-alpha Healthy', async () => {
+      const a = await getApp('store-alpha');
+      return a?.status?.health?.status === 'Healthy' && a.status.sync?.status === 'Synced' ? a : undefined;
+    });
+    expect(app.status.sync.revision).toBe(sha);
+    expect(app.status.operationState.phase).toBe('Succeeded');
+    expect(app.status.resources.every((r: { health?: unknown }) => r.health === undefined)).toBe(true);
+    expect(app.status.summary.externalURLs).toEqual(['https://alpha.shops.example.com']);
+    const pods = await core.listNamespacedPod({ namespace: 'store-alpha', labelSelector: 'app.kubernetes.io/name=wordpress' });
+    expect(pods.items).toHaveLength(1);
+    const pod = pods.items[0] as k8s.V1Pod;
+    expect(pod.status?.phase).toBe('Running');
+    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
+    const secret = await core.readNamespacedSecret({ namespace: 'store-alpha', name: 'store-secrets' });
+    expect(Buffer.from(secret.data?.['mysql-password'] ?? '', 'base64').toString()).toBe('s3cret');
+    const ns = await core.readNamespace({ name: 'store-alpha' });
+    expect(ns.status?.phase).toBe('Active');
+  });
+
+  it('degrades a store whose values make the pod privileged, with the Pod Security admission message', async () => {
+    const values = sealedValues('bravo') as Record<string, unknown>;
+    values.wordpress = { securityContext: { privileged: true, allowPrivilegeEscalation: true, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, capabilities: { drop: ['ALL'] } } };
+    addStore('bravo', values);
+    const app = await waitFor('store-bravo Degraded', async () => {
+      const a = await getApp('store-bravo');
+      return a?.status?.health?.status === 'Degraded' ? a : undefined;
+    });
+    expect(app.status.sync.status).toBe('Synced');
+    const pods = await core.listNamespacedPod({ namespace: 'store-bravo' });
+    expect(pods.items).toHaveLength(0);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const deploy = await apps.readNamespacedDeployment({ namespace: 'store-bravo', name: 'wordpress' });
+    const failure = deploy.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
+    expect(failure?.message).toMatch(/^pods "wordpress-[a-z0-9]+-[a-z0-9]+" is forbidden: violates PodSecurity "restricted:latest": privileged \(container "wordpress" must not set securityContext\.privileged=true\), allowPrivilegeEscalation != false \(container "wordpress" must set securityContext\.allowPrivilegeEscalation=false\)$/);
+  });
+});
