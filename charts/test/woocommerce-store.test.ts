@@ -414,10 +414,25 @@ describe('woocommerce-store chart', () => {
     }
   });
 
+  it('orders the Argo CD sync: namespace, then quota and secrets, workloads, setup Job, then Ingress and HPA', () => {
+    for (const [name, { objects }] of scenarios) {
+      const wave = (x: K8sObject) => Number(x.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+      const waveOf = (kind: string) => [...new Set(objects.filter((x) => x.kind === kind).map(wave))];
+      expect(waveOf('Namespace'), name).toEqual([-2]);
+      for (const kind of ['ResourceQuota', 'LimitRange']) expect(waveOf(kind), name).toEqual([-1]);
+      expect([...waveOf('Secret'), ...waveOf('SealedSecret')], name).toEqual([-1]);
+      for (const kind of ['Deployment', 'Service', 'PersistentVolumeClaim', 'NetworkPolicy']) expect(waveOf(kind), name).toEqual([0]);
+      expect(waveOf('Job'), name).toEqual([1]);
+      expect(waveOf('Ingress'), name).toEqual([2]);
+      expect(waveOf('HorizontalPodAutoscaler'), name).toEqual([2]);
+    }
+  });
+
   it('HPA autoscaling/v2 keeps WordPress between 1 and 5 replicas at 70% CPU and scales down when load drops', () => {
     const { objects } = scenario('minimal');
     const hpa = one(objects, 'HorizontalPodAutoscaler');
     expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('2');
     const spec = o(hpa.spec);
     expect(spec).toMatchObject({ minReplicas: 1, maxReplicas: 5, scaleTargetRef: { kind: 'Deployment', name: 'store-wordpress' } });
     expect(l(spec.metrics)[0]).toMatchObject({ resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } });
