@@ -506,6 +506,7 @@ describe('woocommerce-store chart', () => {
     expect(nginx.metadata.annotations).toMatchObject({
       'cert-manager.io/cluster-issuer': 'letsencrypt-staging',
       'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+      'nginx.ingress.kubernetes.io/proxy-body-size': '32m',
     });
     expect(Object.keys(nginx.metadata.annotations ?? {}).some((k) => k.startsWith('traefik.'))).toBe(false);
   });
