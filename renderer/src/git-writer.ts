@@ -111,6 +111,7 @@ export class GitWriter implements RepoWriter {
   #queue: Promise<unknown> = Promise.resolve();
   readonly #pending: PendingApply[] = [];
   readonly #cache: object = {};
+  #pushes = 0;
 
   constructor(options: GitWriterOptions) {
     const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(options.remote) || /^[^/@]+@[^/:]+:/.test(options.remote);
@@ -246,6 +247,11 @@ export class GitWriter implements RepoWriter {
       throw new GitTransportError(`pushing ${branch} failed: ${(err as Error).message}`);
     }
     await this.#git.run(['update-ref', `refs/remotes/origin/${branch}`, sha], gitdir);
+    // The cache gathers loose objects (automatic gc is off so nothing repacks under a running
+    // operation); every 100 pushes let git pack them if there are many, in the foreground.
+    if (++this.#pushes % 100 === 0) {
+      await this.#git.run(['-c', 'gc.auto=6700', '-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'], gitdir).catch(() => {});
+    }
     return true;
   }
 

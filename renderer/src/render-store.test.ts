@@ -142,6 +142,15 @@ describe(renderStore.name, () => {
     expect(full.secrets.sealed.encryptedData).toEqual(first.store.sealedSecrets);
   });
 
+  it('renders a retry attempt as an Application annotation, so a retry is a new commit; attempt 0 renders as none', () => {
+    expect(renderStore({ ...first.store, attempt: 0 }, SETTINGS)).toEqual(renderStore(first.store, SETTINGS));
+    const retried = renderStore({ ...first.store, attempt: 2 }, SETTINGS);
+    const app = parse(retried[0]!.content);
+    expect(app.metadata.annotations['store-platform.io/attempt']).toBe('2');
+    expect(validateApplication(app)).toEqual([]);
+    expect(retried[1]).toEqual(renderStore(first.store, SETTINGS)[1]); // values (and secrets) unchanged
+  });
+
   it('never folds long lines (sealed blobs stay on one line)', () => {
     const long = { ...first.store, sealedSecrets: { 'mysql-password': Buffer.alloc(700, 7).toString('base64') } };
     const values = files(long)[`stores/${long.id}/values.yaml`]!;
@@ -154,6 +163,7 @@ describe(renderStore.name, () => {
     ['a domain with a scheme', { domain: 'https://acme.example.com' }],
     ['an owner id that is not a label value', { ownerId: 'a b' }],
     ['a sealed value that is not base64', { sealedSecrets: { AUTH_KEY: 'not base64!' } }],
+    ['a negative attempt', { attempt: -1 }],
   ])('rejects %s with a RenderError', (_what, patch) => {
     expect(() => renderStore({ ...first.store, ...patch }, SETTINGS)).toThrow(RenderError);
   });

@@ -21,6 +21,12 @@ export interface RenderableStore {
   ownerEmail?: string;
   /** Sealed Secret key → kubeseal ciphertext (base64), persisted on the store so re-renders are stable. */
   sealedSecrets: Record<string, string>;
+  /**
+   * Retry counter (0 or absent on the first provisioning). Argo CD does not retry a failed automated
+   * sync for the same commit, so a retry must change the store's folder: a positive attempt is
+   * rendered as the annotation `store-platform.io/attempt` on the Application, giving a new commit.
+   */
+  attempt?: number;
 }
 
 /** Where and how the stores are rendered. Everything but repoUrl and targetRevision has a default. */
@@ -54,6 +60,7 @@ export const MANAGED_BY_LABEL = 'store-platform.io/managed-by';
 export const MANAGED_BY_VALUE = 'store-platform';
 export const STORE_ID_LABEL = 'store-platform.io/store-id';
 export const OWNER_LABEL = 'store-platform.io/owner';
+export const ATTEMPT_ANNOTATION = 'store-platform.io/attempt';
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 /** The Secret the chart's SealedSecret unseals into (the chart's contract); strict scope binds to it. */
 export const STORE_SECRET_NAME = 'store-secrets';
@@ -132,6 +139,7 @@ export function renderStore(store: RenderableStore, settings: RenderSettings): R
       annotations: {
         // Absolute paths are from the repo root: only this store's folder and the chart matter.
         'argocd.argoproj.io/manifest-generate-paths': `/${dir};/${s.chartPath}`,
+        ...(store.attempt ? { [ATTEMPT_ANNOTATION]: String(store.attempt) } : {}),
       },
       finalizers: [RESOURCES_FINALIZER],
     },
@@ -208,6 +216,9 @@ function validate(store: RenderableStore, s: ResolvedRenderSettings): void {
   }
   if (!HOST.test(store.domain)) {
     throw new RenderError(`store ${store.id}: domain ${JSON.stringify(store.domain)} is not a host name`);
+  }
+  if (store.attempt !== undefined && (!Number.isInteger(store.attempt) || store.attempt < 0)) {
+    throw new RenderError(`store ${store.id}: attempt must be a non-negative integer`);
   }
   if (store.name.trim() === '') throw new RenderError(`store ${store.id}: name is empty`);
   for (const [key, value] of Object.entries(store.sealedSecrets)) {
