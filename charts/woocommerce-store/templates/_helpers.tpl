@@ -185,7 +185,7 @@ Pod affinity that keeps every pod mounting a ReadWriteOnce wp-content volume on 
 WordPress pods (an RWO volume attaches to one node only).
 */}}
 {{- define "woocommerce-store.contentAffinity" -}}
-{{- if eq .Values.wordpress.persistence.accessMode "ReadWriteOnce" }}
+{{- if eq .Values.wordpress.persistence.accessMode "ReadWriteOnce" -}}
 affinity:
   podAffinity:
     requiredDuringSchedulingIgnoredDuringExecution:
