@@ -293,7 +293,9 @@ describe('woocommerce-store chart', () => {
     const content = one(objects, 'PersistentVolumeClaim', 'store-wordpress-content');
     expect(o(o(mysql.spec).resources)).toEqual({ requests: { storage: '20Gi' } });
     expect(o(o(content.spec).resources)).toEqual({ requests: { storage: '30Gi' } });
-    for (const pvc of [mysql, content]) expect(pvc.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    for (const pvc of [mysql, content]) {
+      expect(pvc.metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep', 'argocd.argoproj.io/sync-options': 'Prune=false' });
+    }
   });
 
   it('renders sealed mode without a Secret or any secret value, as a SealedSecret under the fixed name and scope', () => {
