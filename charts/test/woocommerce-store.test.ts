@@ -364,6 +364,25 @@ describe('woocommerce-store chart', () => {
     }
   });
 
+  it('gives each pod only the secrets it needs: root password to MySQL, admin credentials to the setup Job', () => {
+    const keysBy = new Map<string, Set<string>>();
+    for (const pod of podTemplates(scenario('sealed-secrets').objects)) {
+      const keys = new Set<string>();
+      for (const c of containersOf(pod.spec)) {
+        for (const env of l(c.env)) {
+          const key = o(o(env.valueFrom).secretKeyRef).key;
+          if (typeof key === 'string') keys.add(key);
+        }
+      }
+      keysBy.set(String(pod.labels['app.kubernetes.io/component']), keys);
+    }
+    const salts = SECRET_KEYS.slice(4);
+    expect([...keysBy.get('mysql')!].sort()).toEqual(['mysql-password', 'mysql-root-password']);
+    expect([...keysBy.get('wordpress')!].sort()).toEqual(['mysql-password', ...salts].sort());
+    expect([...keysBy.get('setup')!].sort()).toEqual(['mysql-password', 'wordpress-admin-password', 'wordpress-admin-user', ...salts].sort());
+    expect([...keysBy.get('test')!]).toEqual([]);
+  });
+
   it('keeps PVC names, selector labels and secret values across chart version N → N+1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'store-chart-'));
     try {
