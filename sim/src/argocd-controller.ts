@@ -245,6 +245,7 @@ export class ArgoCdController {
 
   async #tick(): Promise<void> {
     this.#fetchedThisTick.clear();
+    this.#repos.invalidate();
     this.#ensureDefaultProject();
     const pollDue = this.#now() - this.#lastPoll >= this.o.pollMs;
     if (pollDue) {
@@ -374,7 +375,7 @@ export class ArgoCdController {
   #live(appName: string): KubeObject[] {
     if (!this.#liveIndex) {
       const index = new Map<string, [string, string, string | undefined, string][]>();
-      for (const o of this.#store.all()) {
+      for (const o of this.#store.scan()) {
         const id = o.metadata.annotations?.[TRACKING];
         if (!id) continue;
         const app = id.slice(0, id.indexOf(':'));

@@ -146,6 +146,11 @@ export class ClusterStore extends EventEmitter {
     return [...this.#objects.values()].filter((o) => o.metadata.namespace === namespace).map((o) => structuredClone(o));
   }
 
+  /** The stored objects themselves, without copies: read them, never change them. */
+  scan(): Iterable<Readonly<KubeObject>> {
+    return this.#objects.values();
+  }
+
   all(): KubeObject[] {
     return [...this.#objects.values()].map((o) => structuredClone(o));
   }

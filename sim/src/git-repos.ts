@@ -39,6 +39,7 @@ export class GitRepos {
   readonly #cacheDir: string;
   #fetched = new Map<string, Promise<void>>();
   #checkouts = new Map<string, Promise<string>>();
+  #refs = new Map<string, { refs: Map<string, string>; head: string | undefined }>();
 
   constructor(cacheDir: string) {
     this.#cacheDir = cacheDir;
@@ -71,21 +72,51 @@ export class GitRepos {
       } else {
         await git(['--git-dir', dir, 'remote', 'update', '--prune']);
       }
+      this.#refs.delete(url);
     })().finally(() => this.#fetched.delete(url));
     this.#fetched.set(url, p);
     return p;
   }
 
+  /** Forgets the refs read so far (call once per poll, so a poll costs one `git for-each-ref` per repo). */
+  invalidate(): void {
+    this.#refs.clear();
+  }
+
+  async #refsOf(url: string): Promise<{ refs: Map<string, string>; head: string | undefined }> {
+    const cached = this.#refs.get(url);
+    if (cached) return cached;
+    let dir = this.gitDir(url);
+    if (existsSync(join(dir, '.git'))) dir = join(dir, '.git');
+    const out = await git(['--git-dir', dir, 'for-each-ref', '--format=%(objectname) %(*objectname) %(refname)']);
+    const refs = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const [sha, peeled, name] = line.split(' ');
+      if (sha && name) refs.set(name, peeled || sha);
+    }
+    let head: string | undefined;
+    try {
+      const text = readFileSync(join(dir, 'HEAD'), 'utf8').trim();
+      head = text.startsWith('ref: ') ? refs.get(text.slice(5)) : text;
+    } catch {
+      head = undefined;
+    }
+    const entry = { refs, head };
+    this.#refs.set(url, entry);
+    return entry;
+  }
+
   /** Resolves a targetRevision (HEAD, branch, tag, SHA) to a commit SHA. */
   async resolve(url: string, revision: string | undefined): Promise<string> {
     const rev = !revision || revision === 'HEAD' ? 'HEAD' : revision;
-    const dir = this.gitDir(url);
-    const candidates = rev === 'HEAD' ? ['HEAD'] : [`refs/heads/${rev}`, `refs/tags/${rev}`, rev];
-    for (const c of candidates) {
+    const { refs, head } = await this.#refsOf(url);
+    const found = rev === 'HEAD' ? head : (refs.get(`refs/heads/${rev}`) ?? refs.get(`refs/tags/${rev}`) ?? refs.get(rev));
+    if (found) return found;
+    if (rev !== 'HEAD') {
       try {
-        return (await git(['--git-dir', dir, 'rev-parse', '--verify', '--quiet', `${c}^{commit}`])).trim();
+        return (await git(['--git-dir', this.gitDir(url), 'rev-parse', '--verify', '--quiet', `${rev}^{commit}`])).trim();
       } catch {
-        // try the next form
+        // not a commit either
       }
     }
     throw new RepoError(`unable to resolve '${revision ?? 'HEAD'}' to a commit SHA`);

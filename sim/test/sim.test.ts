@@ -107,4 +107,76 @@ describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
     const failure = deploy.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
     expect(failure?.message).toMatch(/^pods "wordpress-[a-z0-9]+-[a-z0-9]+" is forbidden: violates PodSecurity "restricted:latest": privileged \(container "wordpress" must not set securityContext\.privileged=true\), allowPrivilegeEscalation != false \(container "wordpress" must set securityContext\.allowPrivilegeEscalation=false\)$/);
   });
+
+  it('reports InvalidSpecError and applies nothing for an Application outside its AppProject destinations', async () => {
+    addStore('charlie', sealedValues('charlie', 'kube-system'), { namespace: 'kube-system' });
+    const app = await waitFor('InvalidSpecError', async () => {
+      const a = await getApp('store-charlie');
+      return a?.status?.conditions?.some((c: { type: string }) => c.type === 'InvalidSpecError') ? a : undefined;
+    });
+    expect(app.status.conditions).toEqual([
+      expect.objectContaining({
+        type: 'InvalidSpecError',
+        message: "application destination server 'https://kubernetes.default.svc' and namespace 'kube-system' do not match any of the allowed destinations in project 'stores'",
+      }),
+    ]);
+    expect(app.status.sync.status).toBe('Unknown');
+    expect(app.status.operationState).toBeUndefined();
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    expect((await apps.listNamespacedDeployment({ namespace: 'kube-system' })).items).toEqual([]);
+    expect(sim.store.all().filter((o) => o.metadata.annotations?.['argocd.argoproj.io/tracking-id']?.startsWith('store-charlie:'))).toEqual([]);
+  });
+
+  it('never creates the Secret for values sealed for another namespace; pods sit in CreateContainerConfigError', async () => {
+    addStore('delta', sealedValues('delta', 'store-not-delta'));
+    const pod = await waitFor('CreateContainerConfigError', async () => {
+      const pods = await core.listNamespacedPod({ namespace: 'store-delta', labelSelector: 'app.kubernetes.io/name=wordpress' });
+      const p = pods.items[0];
+      return p?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError' ? p : undefined;
+    });
+    expect(pod.status?.phase).toBe('Pending');
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.message).toBe('secret "store-secrets" not found');
+    const app = await waitFor('store-delta Degraded', async () => {
+      const a = await getApp('store-delta');
+      return a?.status?.health?.status === 'Degraded' ? a : undefined;
+    });
+    expect(app.status.sync.status).toBe('Synced');
+    const ss = (await custom.getNamespacedCustomObject({ group: 'bitnami.com', version: 'v1alpha1', namespace: 'store-delta', plural: 'sealedsecrets', name: 'store-secrets' })) as { status: { conditions: { type: string; status: string; message: string }[] } };
+    expect(ss.status.conditions[0]).toMatchObject({ type: 'Synced', status: 'False', message: 'no key could decrypt secret (mysql-password)' });
+    await expect(core.readNamespacedSecret({ namespace: 'store-delta', name: 'store-secrets' })).rejects.toMatchObject({ code: 404 });
+    // Several more controller passes later it is still not Healthy and still has no Secret.
+    for (let i = 0; i < 5; i++) await sim.tick();
+    expect((await getApp('store-delta'))?.status?.health?.status).toBe('Degraded');
+    await expect(core.readNamespacedSecret({ namespace: 'store-delta', name: 'store-secrets' })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('deletes the resources and the namespace of a removed store whose Application has the resources finalizer', async () => {
+    addStore('echo', sealedValues('echo'));
+    await waitFor('store-echo Healthy', async () => (await getApp('store-echo'))?.status?.health?.status === 'Healthy');
+    const seen: string[] = [];
+    repo.commit({ 'stores/echo': null }, 'Remove store echo');
+    await waitFor('namespace store-echo gone', async () => {
+      try {
+        const ns = await core.readNamespace({ name: 'store-echo' });
+        if (ns.status?.phase && !seen.includes(ns.status.phase)) seen.push(ns.status.phase);
+        return false;
+      } catch (err) {
+        return (err as { code?: number }).code === 404;
+      }
+    });
+    expect(seen).toContain('Terminating');
+    await waitFor('store-echo Application gone', async () => (await getApp('store-echo')) === undefined);
+    expect(sim.store.listNamespace('store-echo')).toEqual([]);
+  });
+
+  it('leaves the resources of a removed store behind when its Application has no finalizer', async () => {
+    addStore('foxtrot', sealedValues('foxtrot'), { finalizer: false });
+    await waitFor('store-foxtrot Healthy', async () => (await getApp('store-foxtrot'))?.status?.health?.status === 'Healthy');
+    repo.commit({ 'stores/foxtrot': null }, 'Remove store foxtrot');
+    await waitFor('store-foxtrot Application gone', async () => (await getApp('store-foxtrot')) === undefined);
+    for (let i = 0; i < 5; i++) await sim.tick();
+    expect((await core.readNamespace({ name: 'store-foxtrot' })).status?.phase).toBe('Active');
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    expect((await apps.readNamespacedDeployment({ namespace: 'store-foxtrot', name: 'wordpress' })).metadata?.name).toBe('wordpress');
+  });
 });
