@@ -1,0 +1,95 @@
+import { backoffDelay } from './backoff-delay.ts';
+
+type Options<T> = {
+  /** Same-origin JSON endpoint of the dashboard (it calls the API with the session's token). */
+  url: string;
+  intervalMs: number;
+  maxIntervalMs: number;
+  onData: (data: T) => void;
+  /** The session ended (401): the page sends the user to sign in. */
+  onSignedOut: () => void;
+};
+
+/**
+ * Polls `url` while started: every `intervalMs`; after failures it backs off exponentially (capped) and
+ * says so in `reconnecting`, until a poll succeeds or `retryNow()` is pressed. `start()` returns the stop
+ * function, so a component's `$effect` starts it and its cleanup stops it (leaving the page, or nothing
+ * left to watch): after stop no request is sent, and an answer in flight is dropped.
+ */
+export class LivePoller<T> {
+  /** A poll failed; the next attempt is scheduled with back-off. */
+  reconnecting = $state(false);
+  /** Seconds until the next attempt while reconnecting (for the notice). */
+  nextAttemptInS = $state(0);
+  /** A poll is on its way (the retry button says so). */
+  busy = $state(false);
+
+  readonly #opts: Options<T>;
+  #failures = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #controller: AbortController | undefined;
+  #running = false;
+
+  constructor(opts: Options<T>) {
+    this.#opts = opts;
+  }
+
+  start(): () => void {
+    this.#running = true;
+    this.#failures = 0;
+    this.#schedule(this.#opts.intervalMs);
+    return () => this.stop();
+  }
+
+  stop(): void {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#controller?.abort();
+    this.#controller = undefined;
+    this.reconnecting = false;
+    this.busy = false;
+  }
+
+  /** Polls at once (the notice's retry button). */
+  retryNow(): void {
+    if (!this.#running || this.busy) return;
+    clearTimeout(this.#timer);
+    void this.#tick();
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.nextAttemptInS = Math.ceil(delayMs / 1000);
+    this.#timer = setTimeout(() => void this.#tick(), delayMs);
+  }
+
+  async #tick(): Promise<void> {
+    if (!this.#running) return;
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.busy = true;
+    try {
+      const res = await fetch(this.#opts.url, { headers: { accept: 'application/json' }, signal: controller.signal, cache: 'no-store' });
+      if (controller.signal.aborted || !this.#running) return;
+      if (res.status === 401) {
+        this.stop();
+        this.#opts.onSignedOut();
+        return;
+      }
+      if (!res.ok) throw new Error(`poll answered ${res.status}`);
+      const data = (await res.json()) as T;
+      if (controller.signal.aborted || !this.#running) return;
+      this.#failures = 0;
+      this.reconnecting = false;
+      this.busy = false;
+      this.#opts.onData(data);
+      if (this.#running) this.#schedule(this.#opts.intervalMs);
+    } catch {
+      if (controller.signal.aborted || !this.#running) return;
+      this.#failures += 1;
+      this.reconnecting = true;
+      this.busy = false;
+      this.#schedule(backoffDelay(this.#failures, this.#opts.intervalMs, this.#opts.maxIntervalMs));
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** Shapes of the REST API's answers the dashboard uses (see /api/v1/openapi.json). */
+
+export type StoreStatus = 'Pending' | 'Ready' | 'Error' | 'Deleting';
+
+export type Quota = { limit: number; used: number };
+
+export type StoreSummary = {
+  id: string;
+  name: string;
+  domain: string;
+  status: StoreStatus;
+  phase: string;
+  message: string | null;
+  url?: string;
+  ownerId: string;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type StoreDetail = StoreSummary & {
+  adminUrl?: string;
+  commitSha: string | null;
+  readyAt: string | null;
+  credentials?: { username: string; password: string };
+};
+
+export type StoreEvent = { id: number; status: string; phase: string; reason: string; message: string | null; at: string };
+
+export type HealthComponent = { name: string; ready: boolean; phase: string; restarts: number; reason: string | null };
+
+/** `undefined` components: the health endpoint is not there (yet) or did not answer. */
+export type StoreHealth = { status: 'healthy' | 'unhealthy'; components: HealthComponent[] };
+
+export type ApiKey = { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
+
+export type Me = { id: string; email: string; role: 'user' | 'operator'; createdAt: string; quota: Quota };
+
+/** RFC 9457 problem as the API writes it. */
+export type Problem = {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  code?: string;
+  errors?: { field: string; message: string; code?: string }[];
+};
+
+/** True while the store is changing by itself, so the page keeps polling. */
+export const isTransient = (s: { status: StoreStatus }) => s.status === 'Pending' || s.status === 'Deleting';

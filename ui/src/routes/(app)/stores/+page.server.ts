@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import type { Actions, PageServerLoad } from './$types';
+import { failForm, problemToForm } from '#lib/server/problem-to-form.ts';
+import { pollSettings } from '#lib/server/poll-settings.ts';
+import { checkStoreInput } from '#lib/store-rules.ts';
+import type { Quota, StoreDetail, StoreSummary } from '#lib/types.ts';
+
+export const load: PageServerLoad = async ({ locals }) => {
+  const list = await locals.api.get<{ items: StoreSummary[]; quota: Quota }>('/stores');
+  // A fresh key per rendering of the form: a double submit creates one store, not two.
+  return { list, idempotencyKey: randomUUID(), poll: pollSettings() };
+};
+
+export const actions: Actions = {
+  create: async ({ request, locals }) => {
+    const form = await request.formData();
+    const name = String(form.get('name') ?? '').trim();
+    const domain = String(form.get('domain') ?? '').trim();
+    const key = String(form.get('idempotencyKey') ?? '');
+    const values = { name, domain };
+    const errors = checkStoreInput(values);
+    if (errors.name || errors.domain) return failForm(422, 'Please correct the highlighted field.', { ...errors }, values);
+    try {
+      const store = await locals.api.post<StoreDetail>('/stores', { name, ...(domain ? { domain } : {}) }, key ? { 'idempotency-key': key } : {});
+      return { created: { id: store.id, name: store.name } };
+    } catch (err) {
+      return problemToForm(err, { name: 'name', domain: 'domain' }, values);
+    }
+  },
+};

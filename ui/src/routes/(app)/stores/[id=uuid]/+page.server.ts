@@ -1,0 +1,53 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { ApiError } from '#lib/server/api-client.ts';
+import { loadStorePage } from '#lib/server/load-store-page.ts';
+import { pollSettings } from '#lib/server/poll-settings.ts';
+import { failForm, problemToForm } from '#lib/server/problem-to-form.ts';
+import type { StoreDetail } from '#lib/types.ts';
+
+export const load: PageServerLoad = async ({ locals, params }) => {
+  try {
+    return { ...(await loadStorePage(locals.api, params.id)), poll: pollSettings() };
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) error(404, 'There is no such store in your account.');
+    throw err;
+  }
+};
+
+export const actions: Actions = {
+  /** The admin credentials, only for a Ready store's owner (the API decides). */
+  credentials: async ({ locals, params }) => {
+    try {
+      const store = await locals.api.get<StoreDetail>(`/stores/${params.id}`);
+      if (!store.credentials) return failForm(409, 'Credentials are available once the store is Ready.', {});
+      return { credentials: store.credentials };
+    } catch (err) {
+      return problemToForm(err);
+    }
+  },
+  delete: async ({ locals, params, request }) => {
+    const form = await request.formData();
+    try {
+      const store = await locals.api.get<StoreDetail>(`/stores/${params.id}`);
+      // The confirmation names the store; the name travels with the request so a stale page cannot delete another.
+      if (String(form.get('confirmName') ?? '') !== store.name) return failForm(400, 'Deletion was not confirmed.', {});
+      await locals.api.delete(`/stores/${params.id}`);
+    } catch (err) {
+      return problemToForm(err);
+    }
+    redirect(303, '/stores');
+  },
+  /** Re-run a store that ended in Error (the endpoint comes with the GitOps pipeline). */
+  retry: async ({ locals, params }) => {
+    try {
+      await locals.api.post(`/stores/${params.id}/retry`);
+      return { retried: true };
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 404 || err.status === 405 || err.status === 501)) {
+        return failForm(501, 'Retrying is not available on this platform yet.', {});
+      }
+      return problemToForm(err);
+    }
+  },
+};

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../src/lib/backoff-delay.ts';
+import { phaseWords } from '../src/lib/phase-words.ts';
+import { pollSettings } from '../src/lib/server/poll-settings.ts';
+import { apiBaseUrl } from '../src/lib/server/api-base-url.ts';
+import { safeNext } from '../src/lib/server/sign-in.ts';
+
+describe('dashboard polling and session rules', () => {
+  it('backs off 5, 10, 20, 40 s after failures and stays at the cap', () => {
+    expect([0, 1, 2, 3, 4, 5, 50].map((f) => backoffDelay(f, 5000, 60_000))).toEqual([5000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
+  });
+
+  it('polls every 5 s with a 60 s cap unless configured, and never faster than 100 ms', () => {
+    expect(pollSettings({})).toEqual({ intervalMs: 5000, maxIntervalMs: 60_000 });
+    expect(pollSettings({ DASHBOARD_POLL_INTERVAL_MS: '250', DASHBOARD_POLL_MAX_INTERVAL_MS: '1000' })).toEqual({ intervalMs: 250, maxIntervalMs: 1000 });
+    expect(pollSettings({ DASHBOARD_POLL_INTERVAL_MS: '5', DASHBOARD_POLL_MAX_INTERVAL_MS: 'soon' })).toEqual({ intervalMs: 5000, maxIntervalMs: 60_000 });
+  });
+
+  it('says each phase in words and shows an unknown phase as it is', () => {
+    expect(phaseWords('committing')).toBe('Committing to Git');
+    expect(phaseWords('syncing')).toBe('Syncing with Argo CD');
+    expect(phaseWords('progressing')).toBe('Starting WordPress and MySQL');
+    expect(phaseWords('warming caches')).toBe('Warming caches');
+  });
+
+  it('reaches the API on the listener the request came in on, unless DASHBOARD_API_URL says otherwise', () => {
+    const req = (localAddress: string, localPort: number) => ({ socket: { localAddress, localPort } }) as never;
+    expect(apiBaseUrl(req('127.0.0.1', 8080), {})).toBe('http://127.0.0.1:8080');
+    expect(apiBaseUrl(req('::ffff:10.1.2.3', 9000), {})).toBe('http://10.1.2.3:9000');
+    expect(apiBaseUrl(req('::1', 9000), {})).toBe('http://[::1]:9000');
+    expect(apiBaseUrl(req('127.0.0.1', 8080), { DASHBOARD_API_URL: 'http://api.internal:8080' })).toBe('http://api.internal:8080');
+  });
+
+  it('only follows sign-in to a path of this site', () => {
+    expect(safeNext('/stores/abc')).toBe('/stores/abc');
+    expect(safeNext('//evil.example/x')).toBe('/stores');
+    expect(safeNext('https://evil.example')).toBe('/stores');
+    expect(safeNext('/\\evil.example')).toBe('/stores');
+    expect(safeNext(null)).toBe('/stores');
+  });
+});
