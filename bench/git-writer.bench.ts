@@ -1,14 +1,16 @@
 // Benchmark: GitWriter commit + push time against the number of store folders in the repo.
 // Usage: node bench/git-writer.bench.ts [--sizes 100,2000] [--runs 10]
 // The repo is a bare repo served by the real `git http-backend`; each run adds one new store.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { GitWriter } from '../renderer/src/git-writer.ts';
 import { renderStore, type RenderableStore } from '../renderer/src/render-store.ts';
 import { createBareRepo, startGitHttpServer } from '../renderer/src/testing/git-http-server.ts';
 
+const exec = promisify(execFile);
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100,2000' }, runs: { type: 'string', default: '10' } } });
 const sizes = values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
@@ -28,9 +30,14 @@ const rows: string[][] = [];
 try {
   for (const size of sizes) {
     await createBareRepo(root, `s${size}.git`);
-    const w = new GitWriter({ remote: server.repoUrl(`s${size}.git`), auth: { token: 'bench' } });
+    const cacheDir = join(root, `cache-${size}`);
+    const w = new GitWriter({ remote: server.repoUrl(`s${size}.git`), auth: { token: 'bench' }, cacheDir });
     await w.init([{ path: 'README.md', content: '# bench\n' }]);
     await w.apply(Array.from({ length: size }, (_, i) => renderStore(store(i + 1), SETTINGS)).flat(), `Seed ${size} stores`);
+    // Steady state: a long-lived repo and cache are packed (git gc on the server, the writer's periodic
+    // gc --auto and its fetches); the seed commit above left tens of thousands of loose objects.
+    await exec('git', ['repack', '-a', '-d', '-q'], { cwd: join(root, `s${size}.git`) });
+    await exec('git', ['repack', '-a', '-d', '-q'], { cwd: cacheDir });
     await w.apply(renderStore(store(size + 1), SETTINGS), 'warm-up');
     const fetchMs: number[] = [];
     const commitMs: number[] = [];
@@ -59,7 +66,7 @@ try {
 }
 
 const head = ['store folders', 'fetch ms', 'commit ms (object DB)', 'push ms (git CLI)', 'apply total ms'];
-console.log(`GitWriter: one store added per commit, median of ${runs} runs, over git http-backend`);
+console.log(`GitWriter: one store added per commit, median of ${runs} runs, over git http-backend, packed repos`);
 console.log(table([head, ...rows]));
 
 function median(xs: number[]): number {
