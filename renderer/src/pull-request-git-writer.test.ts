@@ -96,6 +96,29 @@ describe(PullRequestGitWriter.name, () => {
     expect(await w.listDir('stores')).toEqual(['.gitkeep', store(1).id, store(2).id]);
   });
 
+  it('two replicas applying the same change at once end up with one pull request', async () => {
+    const before = github.pulls.length;
+    const [a, b] = await Promise.all([
+      prWriter().apply(renderStore(store(4), SETTINGS), 'Add store 4'),
+      prWriter().apply(renderStore(store(4), SETTINGS), 'Add store 4'),
+    ]);
+    expect(a.pullRequest?.number).toBe(b.pullRequest?.number);
+    expect(github.pulls).toHaveLength(before + 1);
+  });
+
+  it('rebuilds an open pull request on the moved base when the change is applied again', async () => {
+    const w = prWriter();
+    const first = await w.apply(renderStore(store(5), SETTINGS), 'Add store 5');
+    const other = await w.apply(renderStore(store(6), SETTINGS), 'Add store 6');
+    await github.merge(other.pullRequest!.number);
+    const again = await w.apply(renderStore(store(5), SETTINGS), 'Add store 5');
+    expect(again.pullRequest).toEqual(first.pullRequest);
+    expect(again.changed).toBe(true);
+    expect(await git('rev-parse', `${again.sha}^`)).toBe(await git('rev-parse', 'main'));
+    await github.merge(first.pullRequest!.number);
+    expect(await w.listDir('stores')).toContain(store(5).id);
+  });
+
   it('fails with a PullRequestError carrying the status when the API token is wrong, without the token', async () => {
     const err = await prWriter('wrong-api-token').apply(renderStore(store(3), SETTINGS), 'Add store 3').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PullRequestError);

@@ -86,23 +86,27 @@ export class PullRequestGitWriter implements RepoWriter {
       return Promise.reject(err);
     }
     return this.#serial(async () => {
-      const base = await this.#git.fetch(this.#base);
-      const sha = await this.#git.buildCommit(base, changes, message);
-      // Already on the base branch (e.g. the pull request was merged): nothing to review.
-      if (sha === null) return { sha: base ?? '', changed: false };
       const branch = options.branch ?? `${this.#prefix}${changeId(changes)}`;
-      const open = await this.#findOpen(branch);
-      if (open) {
-        const tip = await this.#git.fetch(branch);
-        if (tip !== null && (await this.#git.treeOf(tip)) === (await this.#git.treeOf(sha))) {
-          return { sha: tip, changed: false, pullRequest: open };
+      for (let attempt = 1; ; attempt++) {
+        const base = await this.#git.fetch(this.#base);
+        const sha = await this.#git.buildCommit(base, changes, message);
+        // Already on the base branch (e.g. the pull request was merged): nothing to review.
+        if (sha === null) return { sha: base ?? '', changed: false };
+        const open = await this.#findOpen(branch);
+        if (open) {
+          const tip = await this.#git.fetch(branch);
+          if (tip !== null && (await this.#git.treeOf(tip)) === (await this.#git.treeOf(sha))) {
+            return { sha: tip, changed: false, pullRequest: open };
+          }
         }
+        // The branch is the platform's own: a rebuilt commit on a newer base replaces it. A refusal
+        // means another replica is pushing the same branch right now: look again.
+        if (await this.#git.push(sha, branch, { force: true })) {
+          return { sha, changed: true, pullRequest: open ?? (await this.#create(branch, message, options)) };
+        }
+        if (attempt >= 5) throw new GitConflictError(`pushing ${branch} was refused ${attempt} times`);
+        await new Promise((r) => setTimeout(r, 50 * attempt * Math.random()));
       }
-      // The branch is the platform's own: a rebuilt commit on a newer base replaces it.
-      if (!(await this.#git.push(sha, branch, { force: true }))) {
-        throw new GitConflictError(`pushing ${branch} was refused`);
-      }
-      return { sha, changed: true, pullRequest: open ?? (await this.#create(branch, message, options)) };
     });
   }
 
