@@ -386,6 +386,7 @@ export class KubeApiServer {
       (nameFilter === undefined || o.metadata.name === nameFilter) &&
       matches(o.metadata.labels);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
     const write = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
     const rvParam = url.searchParams.get('resourceVersion');
     if (rvParam && rvParam !== '0') {
