@@ -26,10 +26,11 @@ export type StoreDetail = StoreSummary & {
 
 export type StoreEvent = { id: number; status: string; phase: string; reason: string; message: string | null; at: string };
 
-export type HealthComponent = { name: string; ready: boolean; phase: string; restarts: number; reason: string | null };
+/** One pod of the store: `component` is wordpress, mysql or setup. */
+export type HealthComponent = { name: string; component?: string; ready: boolean; phase: string; restarts: number; reason: string | null };
 
-/** `undefined` components: the health endpoint is not there (yet) or did not answer. */
-export type StoreHealth = { status: 'healthy' | 'unhealthy'; components: HealthComponent[] };
+/** GET /stores/:id/health; `message` says what is wrong when unhealthy. */
+export type StoreHealth = { status: 'healthy' | 'unhealthy'; components: HealthComponent[]; message?: string };
 
 export type ApiKey = { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
 
