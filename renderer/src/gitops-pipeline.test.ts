@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type Sim } from '../../sim/src/sim.ts';
@@ -15,6 +17,7 @@ import { createBareRepo } from './testing/git-http-server.ts';
 // Everything this folder makes, end to end against the sim (the local Argo CD + API server stand-in):
 // template → init → fetch cert → seal → render → commit → root app creates the Application → sync
 // unseals the Secret → delete the folder → the Application goes.
+const exec = promisify(execFile);
 let root: string;
 let repo: string;
 let sim: Sim;
@@ -79,6 +82,18 @@ describe('GitOps pipeline (renderer + sealing + GitWriter) against the sim', () 
     const secret = await until('the unsealed Secret', () => core.readNamespacedSecret({ namespace: ns, name: STORE_SECRET_NAME }));
     const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
     expect(data).toEqual(plain);
+
+    // No generated value is in the repo's history in clear text (every blob of every commit).
+    const { stdout: objects } = await exec('git', ['rev-list', '--objects', '--all'], { cwd: repo });
+    let blobs = 0;
+    for (const oid of objects.split('\n').map((l) => l.split(' ')[0]).filter(Boolean)) {
+      const { stdout: type } = await exec('git', ['cat-file', '-t', oid!], { cwd: repo });
+      if (type.trim() !== 'blob') continue;
+      blobs++;
+      const { stdout: content } = await exec('git', ['cat-file', 'blob', oid!], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
+      for (const value of Object.values(plain)) expect(content.includes(value)).toBe(false);
+    }
+    expect(blobs).toBeGreaterThan(10);
 
     await writer.apply([{ path: `stores/${id}`, content: null }], `Delete store ${id}`);
     await until('the Application to be gone', async () => ((await getApp().then(() => true, () => false)) ? undefined : true));
