@@ -31,6 +31,13 @@ import { StoreService } from './features/stores/store-service.ts';
 import { storeController } from './features/stores/store-controller.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { createStoreRateLimiter } from './rate-limit/create-store-rate-limiter.ts';
+import type { PipelineConnections } from './features/provisioning/connect-pipeline.ts';
+import { ProvisionService } from './features/provisioning/provision-service.ts';
+import { StatusService } from './features/provisioning/status-service.ts';
+import { PipelineMetrics } from './features/provisioning/pipeline-metrics.ts';
+import { storeHealthController } from './features/provisioning/store-health-controller.ts';
+import { pipelineJobs } from './jobs/pipeline-jobs.ts';
+import type { JobDefinition } from './jobs/create-worker.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
@@ -47,11 +54,13 @@ export type Platform = {
   repositories: { stores: StoreRepository; users: UserRepository };
   jobs: JobQueue;
   secrets: SecretBox;
+  /** The GitOps pipeline, when connected: its services and the job definitions a worker runs. */
+  pipeline?: { provision: ProvisionService; status: StatusService; jobs: JobDefinition[] };
   close(): Promise<void>;
 };
 
 /** The composition root. */
-export function createPlatform(config: Config, logger: Logger, opts: { knex?: Knex } = {}): Platform {
+export function createPlatform(config: Config, logger: Logger, opts: { knex?: Knex; connections?: PipelineConnections } = {}): Platform {
   const knex = opts.knex ?? createKnex(config.databaseUrl, config.databasePoolMax);
 
   // repositories
@@ -69,6 +78,42 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   const stores = new StoreService({ stores: storeRepo, users: userRepo, jobs, audit, config });
   const metrics = new Metrics(() => storeRepo.countByStatus());
   const registry = new ApiRegistry();
+
+  // the GitOps pipeline (when connected to Git and a cluster)
+  const conn = opts.connections;
+  let pipeline: Platform['pipeline'];
+  if (conn) {
+    const pipelineMetrics = new PipelineMetrics(metrics.registry, knex);
+    const provision = new ProvisionService({
+      stores: storeRepo,
+      writer: conn.writer,
+      cluster: conn.cluster,
+      sealingCert: conn.sealingCert,
+      secrets,
+      metrics: pipelineMetrics,
+      logger,
+      settings: {
+        rootApplication: config.cluster.rootApp,
+        pullRequests: config.gitops.mode === 'pull-request',
+        render: {
+          repoUrl: config.gitops.repoUrl!,
+          targetRevision: config.gitops.branch,
+          argocdNamespace: config.cluster.argocdNamespace,
+          ...(config.pipeline.clusterIssuer ? { clusterIssuer: config.pipeline.clusterIssuer } : {}),
+          ...(config.pipeline.ingressClass ? { ingressClassName: config.pipeline.ingressClass } : {}),
+        },
+      },
+    });
+    const status = new StatusService({
+      stores: storeRepo,
+      cluster: conn.cluster,
+      metrics: pipelineMetrics,
+      audit,
+      logger,
+      settings: { readyTimeoutMs: config.pipeline.readyTimeoutMs, includes: conn.includes, pullRequest: conn.pullRequest },
+    });
+    pipeline = { provision, status, jobs: pipelineJobs({ provision, status, retryDelayMs: config.pipeline.retryDelayMs, statusIntervalMs: config.pipeline.statusIntervalMs }) };
+  }
 
   // HTTP
   const app = express();
@@ -129,6 +174,7 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   api.use(meController({ users, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
   api.use(apiKeyController({ apiKeys, registry, prefix: API_PREFIX }));
   api.use(storeController({ stores, registry, prefix: API_PREFIX, secrets, rateLimiter: createStoreRateLimiter(knex, config.createRateLimitPerMinute) }));
+  if (conn) api.use(storeHealthController({ stores, cluster: conn.cluster, registry, prefix: API_PREFIX }));
   api.use(auditController({ audit: auditRepo, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
   app.use(API_PREFIX, api);
 
@@ -149,6 +195,7 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
     repositories: { stores: storeRepo, users: userRepo },
     jobs,
     secrets,
+    pipeline,
     close: async () => {
       if (!opts.knex) await knex.destroy();
     },

@@ -7,6 +7,7 @@ import { createKnex } from './db/create-knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { createPlatform } from './app.ts';
 import { createWorker } from './jobs/create-worker.ts';
+import { connectPipeline, initGitOpsRepo, type PipelineConnections } from './features/provisioning/connect-pipeline.ts';
 
 let config: Config;
 try {
@@ -38,7 +39,16 @@ for (let attempt = 1; ; attempt++) {
   }
 }
 
-const platform = createPlatform(config, logger, { knex });
+// The pipeline needs Git and a cluster: always for a worker; for an API replica when configured (store health).
+let connections: PipelineConnections | undefined;
+if (config.roles.includes('worker') || config.gitops.repo) {
+  connections = connectPipeline(config, logger);
+  if (config.roles.includes('worker')) {
+    const init = await initGitOpsRepo(config, connections.writer);
+    if (init.created) logger.info({ sha: init.sha }, 'GitOps repo initialised from the template');
+  }
+}
+const platform = createPlatform(config, logger, { knex, connections });
 let server: Server | undefined;
 if (config.roles.includes('api')) {
   server = platform.app.listen(config.port, config.host, () => {
@@ -46,9 +56,9 @@ if (config.roles.includes('api')) {
     logger.info({ port: typeof addr === 'object' && addr ? addr.port : config.port, roles: config.roles }, `store platform listening on http://localhost:${typeof addr === 'object' && addr ? addr.port : config.port}`);
   });
 }
-const worker = config.roles.includes('worker') ? createWorker(config, logger, {}) : undefined;
+const worker = config.roles.includes('worker') ? createWorker(config, logger, platform.pipeline!.jobs) : undefined;
 if (worker) {
-  await worker.agenda.start();
+  await worker.start();
   logger.info({ concurrency: config.workerConcurrency }, 'worker started');
 }
 
@@ -59,6 +69,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await worker?.stop();
+  await connections?.close();
   await knex.destroy();
   process.exit(0);
 }

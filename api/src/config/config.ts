@@ -57,6 +57,44 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, '32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)')
     .optional(),
+  /** The GitOps repo the platform commits to: an https:// URL, a file:// URL or a local path of a bare repo. Required for the worker role. */
+  GITOPS_REPO: z.string().min(1).optional(),
+  /** The repo URL as Argo CD reaches it (rendered into Applications); defaults to GITOPS_REPO. */
+  GITOPS_REPO_URL: z.string().min(1).optional(),
+  /** Branch the platform commits to and Argo CD follows. */
+  GITOPS_BRANCH: z.string().regex(/^[\w./-]+$/).default('main'),
+  /** Token for an HTTPS GitOps repo (sent as basic auth with GITOPS_USERNAME; never logged). */
+  GITOPS_TOKEN: z.string().min(1).optional(),
+  /** User name for GITOPS_TOKEN. */
+  GITOPS_USERNAME: z.string().default('x-access-token'),
+  /** `push` commits to GITOPS_BRANCH; `pull-request` opens a pull request per change (GitHub API). */
+  GITOPS_MODE: z.enum(['push', 'pull-request']).default('push'),
+  /** Pull-request mode: `owner/name` of the repository on GitHub. */
+  GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/).optional(),
+  /** Pull-request mode: API token. */
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  /** Pull-request mode: REST API root (GitHub Enterprise: https://host/api/v3). */
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  /** kubeconfig of the cluster (read-only access to Applications, namespaces, pods); default: the standard lookup (KUBECONFIG, ~/.kube/config, in-cluster). */
+  CLUSTER_KUBECONFIG: z.string().min(1).optional(),
+  /** Namespace Argo CD watches for Applications. */
+  ARGOCD_NAMESPACE: z.string().default('argocd'),
+  /** Name of the root app-of-apps, refreshed after every commit. */
+  ARGOCD_ROOT_APP: z.string().default('stores-root'),
+  /** Sealed Secrets controller certificate file (`kubeseal --fetch-cert > cert.pem`); unset: fetched from the cluster. */
+  SEALED_SECRETS_CERT_FILE: z.string().min(1).optional(),
+  /** Sealed Secrets controller Service name and namespace (for fetching its certificate). */
+  SEALED_SECRETS_CONTROLLER: z.string().default('sealed-secrets-controller'),
+  SEALED_SECRETS_NAMESPACE: z.string().default('kube-system'),
+  /** A store not Ready this long after its commit is marked Error. */
+  STORE_READY_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(900),
+  /** How often the status job polls Argo CD. */
+  STATUS_INTERVAL_MS: z.coerce.number().int().min(200).default(5000),
+  /** First retry delay of a failed provision/delete step (then ×4: 3 s, 12 s, 48 s by default). */
+  JOB_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(3000),
+  /** cert-manager ClusterIssuer and IngressClass rendered into each store (chart defaults when unset). */
+  CLUSTER_ISSUER: z.string().optional(),
+  INGRESS_CLASS: z.string().optional(),
   /** Allow self-service sign-up at POST /api/v1/auth/register. */
   ALLOW_REGISTRATION: bool.default(true),
 });
@@ -87,6 +125,24 @@ export type Config = Readonly<{
   operatorEmails: readonly string[];
   allowRegistration: boolean;
   secretsEncryptionKey: Buffer;
+  gitops: Readonly<{
+    repo?: string;
+    repoUrl?: string;
+    branch: string;
+    token?: string;
+    username: string;
+    mode: 'push' | 'pull-request';
+    github?: Readonly<{ owner: string; repo: string; token: string; baseUrl: string }>;
+  }>;
+  cluster: Readonly<{
+    kubeconfig?: string;
+    argocdNamespace: string;
+    rootApp: string;
+    sealedSecretsCertFile?: string;
+    sealedSecretsController: string;
+    sealedSecretsNamespace: string;
+  }>;
+  pipeline: Readonly<{ readyTimeoutMs: number; statusIntervalMs: number; retryDelayMs: number; clusterIssuer?: string; ingressClass?: string }>;
 }>;
 
 export class ConfigError extends Error {
@@ -111,6 +167,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && !e.JWT_SECRET && !e.JWT_JWKS_URL) {
     throw new ConfigError('invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (e.GITOPS_MODE === 'pull-request' && (!e.GITHUB_REPOSITORY || !e.GITHUB_TOKEN)) {
+    throw new ConfigError('invalid configuration:\n  GITHUB_REPOSITORY, GITHUB_TOKEN: required when GITOPS_MODE=pull-request');
   }
   if (e.NODE_ENV === 'production' && !e.SECRETS_ENCRYPTION_KEY) {
     throw new ConfigError('invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production');
@@ -142,5 +201,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowRegistration: e.ALLOW_REGISTRATION,
     // Development fallback: a fixed derivation, never used in production (checked above).
     secretsEncryptionKey: e.SECRETS_ENCRYPTION_KEY ? Buffer.from(e.SECRETS_ENCRYPTION_KEY, 'base64') : createHash('sha256').update(`store-platform-dev:${DEV_JWT_SECRET}`).digest(),
+    gitops: Object.freeze({
+      repo: e.GITOPS_REPO,
+      repoUrl: e.GITOPS_REPO_URL ?? e.GITOPS_REPO,
+      branch: e.GITOPS_BRANCH,
+      token: e.GITOPS_TOKEN,
+      username: e.GITOPS_USERNAME,
+      mode: e.GITOPS_MODE,
+      github:
+        e.GITHUB_REPOSITORY && e.GITHUB_TOKEN
+          ? Object.freeze({ owner: e.GITHUB_REPOSITORY.split('/')[0]!, repo: e.GITHUB_REPOSITORY.split('/')[1]!, token: e.GITHUB_TOKEN, baseUrl: e.GITHUB_API_URL })
+          : undefined,
+    }),
+    cluster: Object.freeze({
+      kubeconfig: e.CLUSTER_KUBECONFIG,
+      argocdNamespace: e.ARGOCD_NAMESPACE,
+      rootApp: e.ARGOCD_ROOT_APP,
+      sealedSecretsCertFile: e.SEALED_SECRETS_CERT_FILE,
+      sealedSecretsController: e.SEALED_SECRETS_CONTROLLER,
+      sealedSecretsNamespace: e.SEALED_SECRETS_NAMESPACE,
+    }),
+    pipeline: Object.freeze({
+      readyTimeoutMs: e.STORE_READY_TIMEOUT_SECONDS * 1000,
+      statusIntervalMs: e.STATUS_INTERVAL_MS,
+      retryDelayMs: e.JOB_RETRY_DELAY_MS,
+      clusterIssuer: e.CLUSTER_ISSUER,
+      ingressClass: e.INGRESS_CLASS,
+    }),
   });
 }

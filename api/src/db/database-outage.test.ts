@@ -28,7 +28,7 @@ beforeAll(async () => {
   pgServer = new PrivatePostgres(join(dir, 'data'), await freePort());
   pgServer.start();
   const db = await createTestDatabase(pgServer.url);
-  api = await spawnApi({ DATABASE_URL: db.url, ROLES: 'api,worker', CREATE_RATE_LIMIT_PER_MINUTE: '100' });
+  api = await spawnApi({ DATABASE_URL: db.url, ROLES: 'api', CREATE_RATE_LIMIT_PER_MINUTE: '100' });
 }, 120_000);
 
 afterAll(async () => {

@@ -1,10 +1,14 @@
 import type { Knex } from 'knex';
 import * as initial from './migrations/20261126080000_initial.ts';
+import * as storePipeline from './migrations/20261126090000_store_pipeline.ts';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
 /** Every migration, in order. A landed migration is never edited: a new one fixes it. */
-const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['20261126080000_initial', initial]];
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261126080000_initial', initial],
+  ['20261126090000_store_pipeline', storePipeline],
+];
 
 /** knex migration source over statically imported TypeScript modules (one form only: .ts). */
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

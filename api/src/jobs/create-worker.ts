@@ -1,11 +1,25 @@
-import { Agenda, type Job } from 'agenda';
+import { Agenda, backoffStrategies } from 'agenda';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { AGENDA_CHANNEL, type JobName } from './job-queue.ts';
+import { AGENDA_CHANNEL } from './job-queue.ts';
 
-export type JobHandler = (data: Record<string, unknown>, job: Job<Record<string, unknown>>) => Promise<void>;
+export type JobContext = { attempt: number; lastAttempt: boolean };
+
+/** One kind of job: what it does, how it retries, what happens when it gives up. */
+export type JobDefinition = {
+  name: string;
+  run: (data: Record<string, unknown>, ctx: JobContext) => Promise<void>;
+  /** Retries after a failure: `maxRetries` with exponential backoff (×4) from `delayMs`. None when unset. */
+  retry?: { delayMs: number; maxRetries: number };
+  /** Decides, for an error, whether to retry (true) or give up now (false). Default: retry. */
+  isTransient?: (err: unknown) => boolean;
+  /** Called once when the job gives up (retries exhausted or a permanent error). */
+  onGiveUp?: (data: Record<string, unknown>, err: unknown) => Promise<void>;
+  /** Recurring: run every this many milliseconds (one instance across all workers). */
+  everyMs?: number;
+};
 
 /**
  * An agenda worker on PostgreSQL. Jobs are locked with `FOR UPDATE SKIP LOCKED`, so any number of worker
@@ -13,7 +27,7 @@ export type JobHandler = (data: Record<string, unknown>, job: Job<Record<string,
  * so NOTIFY from any API replica wakes it; `processEvery` stays short because retries run only at a poll;
  * the lock lifetime is above the longest job so a running job is not started twice.
  */
-export function createWorker(config: Config, logger: Logger, handlers: Partial<Record<JobName, JobHandler>>): { agenda: Agenda; stop(): Promise<void> } {
+export function createWorker(config: Config, logger: Logger, jobs: JobDefinition[]): { agenda: Agenda; start(): Promise<void>; stop(): Promise<void> } {
   // Our own pool, with an error listener: an idle connection dropped by a database restart must not
   // crash the process (pg emits 'error' on the pool, and agenda's backend listens to none).
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.workerConcurrency + 3, connectionTimeoutMillis: 5000 });
@@ -33,17 +47,40 @@ export function createWorker(config: Config, logger: Logger, handlers: Partial<R
     defaultConcurrency: config.workerConcurrency,
     defaultLockLifetime: config.jobLockLifetimeMs,
   });
-  for (const [name, handler] of Object.entries(handlers)) {
-    agenda.define<Record<string, unknown>>(name, async (job) => {
-      const log = logger.child({ job: name, jobId: String(job.attrs._id), storeId: job.attrs.data?.storeId });
-      log.debug('job started');
-      await handler!(job.attrs.data ?? {}, job);
-      log.debug('job finished');
-    });
+
+  for (const def of jobs) {
+    const maxRetries = def.retry?.maxRetries ?? 0;
+    agenda.define<Record<string, unknown>>(
+      def.name,
+      async (job) => {
+        const data = job.attrs.data ?? {};
+        const attempt = job.attrs.failCount ?? 0;
+        const ctx: JobContext = { attempt, lastAttempt: attempt >= maxRetries };
+        const log = logger.child({ job: def.name, storeId: data.storeId, attempt });
+        try {
+          await def.run(data, ctx);
+        } catch (err) {
+          const transient = def.isTransient?.(err) ?? true;
+          if (!transient || ctx.lastAttempt) {
+            log.error({ err: (err as Error).message, transient }, transient ? 'job failed; retries exhausted' : 'job failed permanently');
+            await def.onGiveUp?.(data, err);
+            return; // given up and recorded: agenda must not retry
+          }
+          log.warn({ err: (err as Error).message }, 'job failed; will retry');
+          throw err;
+        }
+      },
+      def.retry ? { backoff: backoffStrategies.exponential({ delay: def.retry.delayMs, factor: 4, maxRetries }) } : {},
+    );
   }
   agenda.on('error', (err: unknown) => logger.error({ err }, 'job queue error'));
+
   return {
     agenda,
+    start: async () => {
+      await agenda.start();
+      for (const def of jobs) if (def.everyMs) await agenda.every(def.everyMs, def.name);
+    },
     stop: async () => {
       clearInterval(revive);
       await agenda.stop().catch(() => undefined);

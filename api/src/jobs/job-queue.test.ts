@@ -13,13 +13,16 @@ describe('durable intent: store row and provision job, one transaction', () => {
   it('two agenda workers on PostgreSQL run each queued provision job exactly once', async () => {
     const u = await t.signUp();
     const ran: string[] = [];
-    const handler = async (data: Record<string, unknown>) => {
-      ran.push(String(data.storeId));
+    const job = {
+      name: JOBS.provisionStore,
+      run: async (data: Record<string, unknown>) => {
+        ran.push(String(data.storeId));
+      },
     };
     const config = t.platform.config;
-    const w1 = createWorker(config, t.platform.logger, { [JOBS.provisionStore]: handler });
-    const w2 = createWorker(config, t.platform.logger, { [JOBS.provisionStore]: handler });
-    await Promise.all([w1.agenda.start(), w2.agenda.start()]);
+    const w1 = createWorker(config, t.platform.logger, [job]);
+    const w2 = createWorker(config, t.platform.logger, [job]);
+    await Promise.all([w1.start(), w2.start()]);
     try {
       const ids: string[] = [];
       for (let i = 0; i < 10; i++) ids.push((await t.request('POST', '/api/v1/stores', { token: u.token, body: { name: `worked-${i}` } })).body.id);

@@ -25,4 +25,8 @@ export class StoreModel extends Model {
   declare created_at: Date;
   declare updated_at: Date;
   declare ready_at: Date | null;
+  declare committed_at: Date | null;
+  declare pull_request_number: number | null;
+  declare pull_request_url: string | null;
+  declare attempt: number;
 }

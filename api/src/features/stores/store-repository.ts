@@ -67,6 +67,41 @@ export class StoreRepository {
     return this.Event.query().where('store_id', storeId).orderBy('id');
   }
 
+  /** Persists a store's sealed secrets and encrypted admin password unless some run already did (then false). */
+  async saveSecretsOnce(id: string, sealed: Record<string, string>, adminUsername: string, adminPasswordEnc: string): Promise<boolean> {
+    const n = await this.knex('stores')
+      .update({ sealed_secrets: JSON.stringify(sealed), admin_username: adminUsername, admin_password_enc: adminPasswordEnc, updated_at: this.knex.fn.now() })
+      .where('id', id)
+      .whereNull('sealed_secrets');
+    return n === 1;
+  }
+
+  /** Records the commit (and pull request) that carries the store, in the caller's transaction. */
+  async markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string } }, trx: Knex.Transaction): Promise<void> {
+    await trx('stores')
+      .update({ commit_sha: c.sha, committed_at: trx.fn.now(), pull_request_number: c.pullRequest?.number ?? null, pull_request_url: c.pullRequest?.url ?? null, updated_at: trx.fn.now() })
+      .where('id', id);
+  }
+
+  async markReady(id: string, trx: Knex.Transaction): Promise<void> {
+    await trx('stores').update({ ready_at: trx.raw('coalesce(ready_at, now())') }).where('id', id);
+  }
+
+  /** A retry: the next render carries a new attempt number, so it is a new commit. */
+  async bumpAttempt(id: string, trx: Knex.Transaction): Promise<void> {
+    await trx('stores').increment('attempt', 1).where('id', id);
+  }
+
+  /** Every store the status cycle looks at. */
+  async listForStatus(): Promise<StoreModel[]> {
+    return this.Store.query().orderBy('created_at');
+  }
+
+  /** Removes the record (timeline and idempotency keys go with it); the owner's count drops. */
+  async remove(id: string, trx?: Knex.Transaction): Promise<boolean> {
+    return (await this.Store.query(trx).deleteById(id)) === 1;
+  }
+
   async findIdempotencyKey(userId: string, key: string, trx?: Knex.Transaction): Promise<{ request_hash: string; store_id: string } | undefined> {
     return (trx ?? this.knex)('idempotency_keys')
       .select('request_hash', 'store_id')

@@ -119,13 +119,30 @@ export class StoreService {
     return this.stores.events(storeId);
   }
 
-  /** Marks the store Deleting and enqueues its teardown; a second call changes nothing. */
+  /** Re-runs a store in Error: a new attempt (so a new commit: Argo CD does not retry the same revision). */
+  async retry(user: AuthContext, id: string, req: Request): Promise<StoreModel> {
+    const visible = await this.getVisible(user, id, req);
+    if (visible.owner_id !== user.userId && user.role !== 'operator') throw new ForbiddenError('This store belongs to another user.');
+    const store = await this.stores.knex.transaction(async (trx) => {
+      const locked = await this.stores.lockById(id, trx);
+      if (!locked) throw new NotFoundError('Store not found.');
+      if (locked.status !== 'Error') throw new ConflictError('not_in_error', `Only a store in Error can be retried; this one is ${locked.status}.`);
+      await this.stores.bumpAttempt(id, trx);
+      const updated = await this.stores.transition(id, { status: 'Pending', phase: 'queued', reason: 'RetryRequested', message: 'Retry requested; waiting for a worker.' }, trx);
+      await this.jobs.enqueue(trx, JOBS.provisionStore, { storeId: id });
+      return updated!;
+    });
+    await this.audit.record({ action: 'store.retry', outcome: 'success', req, storeId: id, resource: `store:${id}` });
+    return store;
+  }
+
+  /** Marks the store Deleting and enqueues its teardown; a second call changes nothing (unless the teardown gave up). */
   async requestDelete(user: AuthContext, id: string, req: Request): Promise<StoreModel> {
     await this.getVisible(user, id, req);
     const { store, changed } = await this.stores.knex.transaction(async (trx) => {
       const locked = await this.stores.lockById(id, trx);
       if (!locked) throw new NotFoundError('Store not found.');
-      if (locked.status === 'Deleting') return { store: locked, changed: false };
+      if (locked.status === 'Deleting' && locked.phase !== 'delete failed') return { store: locked, changed: false };
       const updated = await this.stores.transition(id, { status: 'Deleting', phase: 'deleting', reason: 'DeleteRequested', message: 'Deletion requested; removing the store from Git.' }, trx);
       await this.jobs.enqueue(trx, JOBS.deleteStore, { storeId: id });
       return { store: updated!, changed: true };

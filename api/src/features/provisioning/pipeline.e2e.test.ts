@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
+
+let h: PipelineHarness;
+beforeAll(async () => {
+  h = await startPipelineHarness();
+}, 120_000);
+afterAll(async () => h?.close());
+
+const git = (...args: string[]) => execFileSync('git', ['--git-dir', h.repoPath, ...args], { encoding: 'utf8' });
+
+describe('the GitOps pipeline, end to end (real PostgreSQL, git http-backend, helm, sim)', () => {
+  it('create → commit → sync → Ready with URL and credentials → healthy → delete → gone everywhere', async () => {
+    const u = await h.signUp();
+    const created = await h.request('POST', '/api/v1/stores', { token: u.token, body: { name: 'e2e-shop', domain: 'e2e-shop.example.com' } });
+    expect(created.status).toBe(202);
+    const id: string = created.body.id;
+
+    const ready = await h.waitForStore(u.token, id, (s) => s.status === 'Ready' || s.status === 'Error', 90_000);
+    expect(ready).toMatchObject({ status: 'Ready', phase: 'ready', url: 'https://e2e-shop.example.com', adminUrl: 'https://e2e-shop.example.com/wp-admin/' });
+    expect(ready.credentials).toEqual({ username: 'admin', password: expect.stringMatching(/^[\w-]{24}$/) });
+    expect(ready.commitSha).toMatch(/^[0-9a-f]{40}$/);
+
+    // The commit is in the repo, with the store's two platform-owned files.
+    expect(git('ls-tree', '--name-only', `main:stores/${id}`).trim().split('\n').sort()).toEqual(['application.yaml', 'values.yaml']);
+    expect(git('merge-base', '--is-ancestor', ready.commitSha, 'main') === '').toBe(true);
+
+    const events = (await h.request('GET', `/api/v1/stores/${id}/events`, { token: u.token })).body.items.map((e: any) => `${e.status}/${e.phase}`);
+    expect(events[0]).toBe('Pending/queued');
+    expect(events).toContain('Pending/committing');
+    expect(events).toContain('Pending/committed');
+    expect(events.at(-1)).toBe('Ready/ready');
+
+    const health = await h.request('GET', `/api/v1/stores/${id}/health`, { token: u.token });
+    expect(health.status).toBe(200);
+    expect(health.body.status).toBe('healthy');
+    expect(health.body.components.map((c: any) => c.component).sort()).toEqual(expect.arrayContaining(['mysql', 'wordpress']));
+    expect(health.body.components.every((c: any) => c.ready && c.phase === 'Running')).toBe(true);
+
+    expect((await h.request('GET', '/api/v1/me', { token: u.token })).body.quota.used).toBe(1);
+    const del = await h.request('DELETE', `/api/v1/stores/${id}`, { token: u.token });
+    expect(del.status).toBe(202);
+    const gone = await h.waitForStore(u.token, id, (s) => s.gone === true, 60_000);
+    expect(gone).toEqual({ gone: true, status: 404 });
+    expect(() => git('ls-tree', `main:stores/${id}`)).toThrow();
+    expect(h.sim.store.get('v1', 'Namespace', undefined, `store-${id}`)).toBeUndefined();
+    expect(h.sim.store.list('argoproj.io/v1alpha1', 'Application', { namespace: 'argocd', labelSelector: `store-platform.io/store-id=${id}` })).toEqual([]);
+    expect((await h.request('GET', '/api/v1/me', { token: u.token })).body.quota.used).toBe(0);
+    const audit = await h.platform.knex('audit_events').where({ store_id: id }).orderBy('id');
+    expect(audit.map((a) => a.action)).toEqual(['store.create', 'store.delete', 'store.deleted']);
+  }, 180_000);
+
+  it('health of an unknown store is 404', async () => {
+    const u = await h.signUp();
+    expect((await h.request('GET', '/api/v1/stores/00000000-0000-4000-8000-000000000000/health', { token: u.token })).status).toBe(404);
+  });
+});
