@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ClusterStore, type WatchEvent } from './cluster-store.ts';
+import { parseLabelSelector } from './label-selector.ts';
+
+describe(ClusterStore.name, () => {
+  it('keeps an object with finalizers until they are removed, then deletes it', () => {
+    const s = new ClusterStore();
+    s.create({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a', namespace: 'argocd', finalizers: ['f'] } });
+    s.delete('argoproj.io/v1alpha1', 'Application', 'argocd', 'a');
+    const deleting = s.get('argoproj.io/v1alpha1', 'Application', 'argocd', 'a');
+    expect(deleting?.metadata.deletionTimestamp).toBeDefined();
+    s.patchMetadata(deleting!, (m) => {
+      m.finalizers = [];
+    });
+    expect(s.get('argoproj.io/v1alpha1', 'Application', 'argocd', 'a')).toBeUndefined();
+  });
+
+  it('bumps generation on spec changes only, and resourceVersion on every change, with watch history', () => {
+    const s = new ClusterStore();
+    const events: WatchEvent[] = [];
+    s.on('event', (e: WatchEvent) => events.push(e));
+    const o = s.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n' }, spec: { replicas: 1 } });
+    s.setStatus(o, { replicas: 1 });
+    expect(s.get('apps/v1', 'Deployment', 'n', 'd')?.metadata.generation).toBe(1);
+    s.put({ ...o, spec: { replicas: 2 } });
+    const d = s.get('apps/v1', 'Deployment', 'n', 'd');
+    expect(d?.metadata.generation).toBe(2);
+    expect(d?.status).toEqual({ replicas: 1 });
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'MODIFIED']);
+    expect(s.eventsSince(events[0]!.resourceVersion)?.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED']);
+  });
+
+  it('garbage-collects dependents and converts stringData', () => {
+    const s = new ClusterStore();
+    const owner = s.create({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'x', namespace: 'n' } });
+    s.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'n', ownerReferences: [{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', name: 'x', uid: owner.metadata.uid! }] }, stringData: { a: 'b' } });
+    expect(s.get('v1', 'Secret', 'n', 'x')?.data).toEqual({ a: 'Yg==' });
+    s.delete('bitnami.com/v1alpha1', 'SealedSecret', 'n', 'x');
+    expect(s.get('v1', 'Secret', 'n', 'x')).toBeUndefined();
+  });
+});
+
+describe('parseLabelSelector', () => {
+  it('supports equality, set-based and existence requirements', () => {
+    const m = parseLabelSelector('app=web,tier!=db,env in (prod,staging),!legacy,owner');
+    expect(m({ app: 'web', env: 'prod', owner: 'x' })).toBe(true);
+    expect(m({ app: 'web', env: 'dev', owner: 'x' })).toBe(false);
+    expect(m({ app: 'web', env: 'prod', owner: 'x', legacy: '1' })).toBe(false);
+    expect(m({ app: 'web', env: 'prod' })).toBe(false);
+  });
+});
