@@ -183,7 +183,7 @@ describe(GitWriter.name, () => {
     // Not asserted (timing-dependent), but reported: pushes beyond 50 were rejected and re-applied.
     console.info(`race: ${server.stats.pushes - pushesBefore} pushes for 50 commits`);
     await git(repo.path, 'fsck', '--strict', '--no-dangling');
-  });
+  }, 120_000);
 
   it('coalesces apply() calls queued on one writer into one commit that carries them all', async () => {
     const repo = await newRepo();

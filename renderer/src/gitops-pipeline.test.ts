@@ -99,5 +99,5 @@ describe('GitOps pipeline (renderer + sealing + GitWriter) against the sim', () 
     await until('the Application to be gone', async () => ((await getApp().then(() => true, () => false)) ? undefined : true));
     // Its resources finalizer took the chart's Namespace with it (no CreateNamespace leftovers).
     await until('the namespace to be gone', async () => ((await core.readNamespace({ name: ns }).then(() => true, () => false)) ? undefined : true));
-  });
+  }, 180_000);
 });
