@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
+
+let h: PipelineHarness;
+beforeAll(async () => {
+  h = await startPipelineHarness();
+}, 120_000);
+afterAll(async () => h?.close());
+
+async function create(token: string, name: string): Promise<string> {
+  const res = await h.request('POST', '/api/v1/stores', { token, body: { name } });
+  expect(res.status).toBe(202);
+  return res.body.id;
+}
+
+describe('the pipeline under cluster faults (sim)', () => {
+  it('crash-looping pods → Error with the reason; health unhealthy with details; retry after the fault → Ready', async () => {
+    const u = await h.signUp();
+    const id = await create(u.token, 'crashy');
+    h.sim.faults.add({ type: 'crashLoop', namespace: `store-${id}`, container: 'wordpress' });
+    const failed = await h.waitForStore(u.token, id, (s) => s.status === 'Error' || s.status === 'Ready', 120_000);
+    expect(failed.status).toBe('Error');
+    expect(failed.message).toMatch(/CrashLoopBackOff/);
+    expect(failed).not.toHaveProperty('credentials');
+    const health = await h.request('GET', `/api/v1/stores/${id}/health`, { token: u.token });
+    expect(health.body.status).toBe('unhealthy');
+    expect(health.body.components).toContainEqual(expect.objectContaining({ component: 'wordpress', ready: false, reason: 'CrashLoopBackOff', restarts: expect.any(Number) }));
+    expect(health.body.message).toMatch(/CrashLoopBackOff/);
+
+    h.sim.faults.clear();
+    const retry = await h.request('POST', `/api/v1/stores/${id}/retry`, { token: u.token });
+    expect(retry.status).toBe(202);
+    expect(retry.body.status).toBe('Pending');
+    const ready = await h.waitForStore(u.token, id, (s) => s.status === 'Ready', 120_000);
+    expect(ready.credentials.password).toBeTruthy();
+    expect((await h.request('POST', `/api/v1/stores/${id}/retry`, { token: u.token })).body.code).toBe('not_in_error');
+    const events = (await h.request('GET', `/api/v1/stores/${id}/events`, { token: u.token })).body.items.map((e: any) => e.reason);
+    expect(events).toEqual(expect.arrayContaining(['Created', 'Committed', 'Degraded', 'RetryRequested', 'Healthy']));
+  }, 240_000);
+
+  it('a failed sync → Error with Argo CD’s message', async () => {
+    const u = await h.signUp();
+    const id = await create(u.token, 'unsyncable');
+    h.sim.faults.add({ type: 'syncFailure', application: `store-${id}`, message: 'admission webhook "validate.example" denied the request' });
+    const failed = await h.waitForStore(u.token, id, (s) => s.status === 'Error' || s.status === 'Ready', 120_000);
+    expect(failed.status).toBe('Error');
+    expect(failed.message).toContain('denied the request');
+    h.sim.faults.clear();
+  }, 180_000);
+
+  it('the cluster API down for a while → retries, then Ready without operator action', async () => {
+    const u = await h.signUp();
+    h.sim.faults.add({ type: 'apiUnavailable', durationMs: 3000 });
+    const id = await create(u.token, 'patient');
+    const health = await h.request('GET', `/api/v1/stores/${id}/health`, { token: u.token });
+    expect(health.status).toBe(503);
+    expect(health.body.code).toBe('service_unavailable');
+    const ready = await h.waitForStore(u.token, id, (s) => s.status === 'Ready' || s.status === 'Error', 120_000);
+    expect(ready.status).toBe('Ready');
+  }, 180_000);
+});
