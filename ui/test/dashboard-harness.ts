@@ -76,3 +76,10 @@ export async function markStoreReady(platform: TestPlatform, storeId: string, pa
   await knex('stores').where({ id: storeId }).update({ status: 'Ready', phase: 'ready', message: 'WordPress and MySQL are running.', admin_username: 'admin', admin_password_enc: secrets.seal(password, storeId), ready_at: new Date(), updated_at: new Date() });
   await knex('store_events').insert({ store_id: storeId, status: 'Ready', phase: 'ready', reason: 'Healthy', message: 'WordPress and MySQL are running.' });
 }
+
+/** What the status job does when provisioning fails, done to the row: Error, with the reason. */
+export async function markStoreError(platform: TestPlatform, storeId: string, message: string): Promise<void> {
+  const { knex } = platform.platform;
+  await knex('stores').where({ id: storeId }).update({ status: 'Error', phase: 'failed', message, updated_at: new Date() });
+  await knex('store_events').insert({ store_id: storeId, status: 'Error', phase: 'failed', reason: 'ProvisioningFailed', message });
+}

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
-import { markStoreReady, startDashboard, type Dashboard } from './dashboard-harness.ts';
+import { markStoreError, markStoreReady, startDashboard, type Dashboard } from './dashboard-harness.ts';
 
 // One browser and one page for the whole story; each test is one step a user takes.
 const POLL_MS = 300;
@@ -145,7 +145,6 @@ describe('Dashboard', () => {
     const button = page.locator('form[action="?/create"] button[type="submit"]');
     expect(await button.isDisabled()).toBe(true);
     expect(await button.getAttribute('aria-describedby')).toBe('quota-message');
-    await screenshot('store-list');
   });
 
   it('shows "reconnecting" when the API stops mid-poll, recovers when it is back, and shows the Ready link without reloading', async () => {
@@ -205,17 +204,33 @@ describe('Dashboard', () => {
     expect((await dash.platform.request('GET', '/api/v1/me', { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
   });
 
-  it('stops polling once no store is Pending or Deleting', async () => {
+  it('shows a store in Error with a badge and the reason, and stops polling once no store is Pending or Deleting', async () => {
     await page.click('nav a:has-text("Stores")');
     await page.waitForURL(`${dash.baseUrl}/stores`);
-    await markStoreReady(dash.platform, await storeId('second-shop'), 'another-admin-pw');
-    await row('second-shop').locator('[data-status="Ready"]').waitFor();
+    await markStoreError(dash.platform, await storeId('second-shop'), 'The WordPress image could not be pulled (ErrImagePull).');
+    await row('second-shop').locator('[data-status="Error"]').waitFor();
+    expect(await row('second-shop').locator('.reason').textContent()).toBe('Error: The WordPress image could not be pulled (ErrImagePull).');
     const mark = requests.length;
     await pollIntervals(5);
     expect(liveRequestsSince(mark)).toEqual([]);
+    await screenshot('store-list');
+  });
+
+  it('offers Retry for a store in Error (Pending again, or a clear message while the platform has no retry)', async () => {
+    await row('second-shop').locator('a.name').click();
+    await page.waitForURL(/\/stores\/[0-9a-f-]{36}$/);
+    expect(await page.locator('.error-reason').textContent()).toContain('ErrImagePull');
+    await page.click('button:has-text("Retry")');
+    const outcome = page.locator('.alert.error, main .title [data-status="Pending"]').first();
+    await outcome.waitFor();
+    const text = (await outcome.textContent())!.trim();
+    expect(['Retrying is not available on this platform yet.', 'Pending']).toContain(text);
+    if (text === 'Pending') await markStoreError(dash.platform, await storeId('second-shop'), 'The WordPress image could not be pulled (ErrImagePull).');
   });
 
   it('shows a Ready store’s URLs, reveals and copies the admin password with a warning to change it', async () => {
+    await page.click('nav a:has-text("Stores")');
+    await page.waitForURL(`${dash.baseUrl}/stores`);
     await row('corner-shop').locator('a.name').click();
     await page.waitForURL(/\/stores\/[0-9a-f-]{36}$/);
     await page.getByTestId('admin-url').waitFor();
