@@ -107,7 +107,7 @@ describe('sim faults, as a cluster shows them', () => {
     await waitFor('Degraded', async () => (await healthOf('store-pull')) === 'Degraded');
   });
 
-  it('fails a sync and does not retry it automatically for the same commit; a new commit syncs', async () => {
+  it('fails a sync and does not retry it automatically for the same commit; a sync operation or a new commit syncs', async () => {
     const fault = await control(sim, 'POST', '/faults', { type: 'syncFailure', application: 'store-sync', message: 'one or more objects failed to apply, reason: simulated admission webhook timeout' });
     const sha = addStore('sync');
     const failed = await waitFor('sync Failed', async () => {
@@ -128,12 +128,45 @@ describe('sim faults, as a cluster shows them', () => {
     expect(still?.status.operationState.phase).toBe('Failed');
     expect(still?.status.operationState.startedAt).toBe(startedAt);
     expect(still?.status.sync.status).toBe('OutOfSync');
-    const next = repo.commit({ 'stores/sync/overrides.yaml': stringify({ ingress: { enabled: true } }) }, 'Touch store sync');
-    const ok = await waitFor('synced at the new commit', async () => {
+    // An explicit sync operation (what `argocd app sync` writes) retries the same commit.
+    await custom.patchNamespacedCustomObject(
+      { group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'store-sync', body: [{ op: 'add', path: '/operation', value: { sync: { revision: sha }, initiatedBy: { username: 'admin' } } }] },
+    );
+    const manual = await waitFor('manual sync Succeeded', async () => {
       const a = await getApp('store-sync');
       return a?.status?.operationState?.phase === 'Succeeded' ? a : undefined;
     });
+    expect(manual.status.operationState.syncResult.revision).toBe(sha);
+    expect(manual.status.operationState.operation.initiatedBy).toEqual({ username: 'admin' });
+    expect((manual as unknown as { operation?: unknown }).operation).toBeUndefined();
+    // A failure at a later commit is not retried either; the commit after it syncs.
+    const again = await control(sim, 'POST', '/faults', { type: 'syncFailure', application: 'store-sync' });
+    const failedCommit = repo.commit({ 'stores/sync/overrides.yaml': stringify({ ingress: { enabled: false } }) }, 'Touch store sync');
+    await waitFor('failed at the later commit', async () => {
+      const a = await getApp('store-sync');
+      return a?.status?.operationState?.syncResult?.revision === failedCommit && a.status.operationState.phase === 'Failed';
+    });
+    await control(sim, 'DELETE', `/faults/${again.body.id}`);
+    const next = repo.commit({ 'stores/sync/overrides.yaml': stringify({ wordpress: { image: 'wordpress:6.9-apache' } }) }, 'Change store sync image');
+    const ok = await waitFor('synced at the new commit', async () => {
+      const a = await getApp('store-sync');
+      return a?.status?.operationState?.phase === 'Succeeded' && a.status.operationState.syncResult.revision === next ? a : undefined;
+    });
     expect(ok.status.sync.revision).toBe(next);
+  });
+
+  it('reports a ComparisonError when helm cannot render the values, without touching the cluster', async () => {
+    repo.commit({
+      'stores/broken/application.yaml': stringify(storeApplication('broken', repo.url)),
+      'stores/broken/values.yaml': 'store: [unclosed',
+    });
+    const a = await waitFor('ComparisonError', async () => {
+      const x = await getApp('store-broken');
+      return x?.status?.conditions?.some((c: { type: string }) => c.type === 'ComparisonError') ? x : undefined;
+    });
+    expect(a.status.conditions[0].message).toMatch(/^Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = `helm template store-broken \. --namespace store-broken .*` failed exit status 1: Error: /);
+    expect(a.status.sync.status).toBe('Unknown');
+    await expect(core.readNamespace({ name: 'store-broken' })).rejects.toMatchObject({ code: 404 });
   });
 
   it('retries a failing sync with the Application retry policy before giving up', async () => {
