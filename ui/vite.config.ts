@@ -9,6 +9,21 @@ export default defineConfig({
     sveltekit({
       adapter: adapter({ out: 'build', precompress: false, envPrefix: 'UI_' }),
       compilerOptions: { runes: true },
+      // Kit adds hashes or nonces for its own inline scripts; everything else comes from this origin.
+      csp: {
+        mode: 'auto',
+        directives: {
+          'default-src': ['self'],
+          'script-src': ['self'],
+          'style-src': ['self', 'unsafe-inline'],
+          'img-src': ['self', 'data:'],
+          'connect-src': ['self'],
+          'form-action': ['self'],
+          'frame-ancestors': ['none'],
+          'base-uri': ['self'],
+          'object-src': ['none'],
+        },
+      },
     }),
   ],
   logLevel: 'warn',
