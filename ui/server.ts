@@ -36,6 +36,8 @@ export async function createUiHandler(opts: { handlerPath?: string } = {}): Prom
       res.status(415).type('text/plain').send('The dashboard accepts form submissions only.');
       return;
     }
+    // One label for the dashboard's pages in the API's http metrics (never the raw path: ids would explode it).
+    res.locals.routeTemplate ??= 'dashboard';
     req.headers[PROTO_HEADER] = req.protocol;
     req.headers[HOST_HEADER] = req.host;
     req.headers[ADDRESS_HEADER] = req.ip ?? req.socket.remoteAddress ?? '';

@@ -160,6 +160,7 @@ describe('Dashboard', () => {
 
   it('shows "reconnecting" when the API stops mid-poll, recovers when it is back, and shows the Ready link without reloading', async () => {
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const pendingBox = await row('corner-shop').boundingBox();
     await dash.stop();
     await page.getByTestId('reconnecting').waitFor();
     expect(await page.getByTestId('reconnecting').textContent()).toContain('Reconnecting');
@@ -170,6 +171,8 @@ describe('Dashboard', () => {
     await row('corner-shop').getByTestId('store-link').waitFor();
     expect(await row('corner-shop').getByTestId('store-link').getAttribute('href')).toMatch(/^https:\/\/corner-shop\./);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    // No layout jump: the row keeps its place and size from Pending to Ready.
+    expect(await row('corner-shop').boundingBox()).toEqual(pendingBox);
   });
 
   it('shows nothing of the credentials before the store is Ready', async () => {
