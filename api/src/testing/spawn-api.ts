@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 /** Runs `api/src/main.ts` as its own process on a random port; resolves once it listens. */
-export async function spawnApi(env: Record<string, string>): Promise<{ baseUrl: string; proc: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<void> }> {
-  const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnApi(env: Record<string, string>): Promise<{ baseUrl: string; proc: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<void>; crash(): void }> {
+  // Its own process group, so `crash()` kills it with its children (git) at once, as a container kill does.
+  const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -28,6 +29,13 @@ export async function spawnApi(env: Record<string, string>): Promise<{ baseUrl: 
     baseUrl: `http://127.0.0.1:${port}`,
     proc,
     output: () => out,
+    crash: () => {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    },
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode !== null) return;
       const exited = new Promise((r) => proc.once('exit', r));
