@@ -132,7 +132,18 @@ const SERVER_FIELDS = ['uid', 'resourceVersion', 'generation', 'creationTimestam
  * applied fields (the refresh annotation, an Application's `operation`) — with server-side apply those
  * belong to other field managers and do not make a resource OutOfSync.
  */
+const comparableCache = new WeakMap<object, string>();
+
 function comparable(input: KubeObject): string {
+  // Stored objects are immutable and rendered ones are reused until the next render: memoise.
+  const cached = comparableCache.get(input);
+  if (cached !== undefined) return cached;
+  const value = computeComparable(input);
+  comparableCache.set(input, value);
+  return value;
+}
+
+function computeComparable(input: KubeObject): string {
   const o = serverDefaults(input);
   const { status: _s, operation: _o, ...rest } = o;
   const metadata = { ...o.metadata };
@@ -200,6 +211,7 @@ export class ArgoCdController {
   #lastPoll = 0;
   #running: Promise<void> | undefined;
   #fetchedThisTick = new Set<string>();
+  #desiredCache = new WeakMap<Rendered, { resources: Task[]; hooks: Task[] }>();
   #liveIndex: Map<string, [string, string, string | undefined, string][]> | undefined;
   /** Number of `helm template` / directory renders (for benchmarks). */
   renders = 0;
@@ -428,6 +440,14 @@ export class ArgoCdController {
 
   /** Desired objects with destination namespace and tracking annotation, split into resources and hooks. */
   #desired(app: KubeObject, rendered: Rendered): { resources: Task[]; hooks: Task[] } {
+    const cached = this.#desiredCache.get(rendered);
+    if (cached) return cached;
+    const value = this.#computeDesired(app, rendered);
+    this.#desiredCache.set(rendered, value);
+    return value;
+  }
+
+  #computeDesired(app: KubeObject, rendered: Rendered): { resources: Task[]; hooks: Task[] } {
     const namespace: string = app.spec.destination?.namespace ?? '';
     const resources: Task[] = [];
     const hooks: Task[] = [];

@@ -82,6 +82,16 @@ export function serverDefaults(o: KubeObject): KubeObject {
   return o;
 }
 
+/**
+ * Stored objects are immutable (deep-frozen) and handed out without copies; every write stores a new
+ * object. Readers that want to change something build a new object.
+ */
+export function deepFreeze<T>(o: T): T {
+  if (o === null || typeof o !== 'object' || Object.isFrozen(o)) return o;
+  for (const v of Object.values(o as object)) deepFreeze(v);
+  return Object.freeze(o);
+}
+
 function specOf(o: KubeObject): string {
   const { metadata: _m, status: _s, ...rest } = o;
   return JSON.stringify(rest);
@@ -94,8 +104,67 @@ export interface StoreSnapshot {
   extra: Record<string, unknown>;
 }
 
+/** The object map with secondary indexes by kind and by namespace (lists stay cheap with many stores). */
+class ObjectIndex {
+  #all = new Map<string, KubeObject>();
+  #byKind = new Map<string, Map<string, KubeObject>>();
+  #byNamespace = new Map<string, Map<string, KubeObject>>();
+
+  static kindKey(apiVersion: string, kind: string): string {
+    return `${apiVersion}|${kind}`;
+  }
+
+  get size(): number {
+    return this.#all.size;
+  }
+
+  get(key: string): KubeObject | undefined {
+    return this.#all.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.#all.has(key);
+  }
+
+  set(key: string, o: KubeObject): void {
+    this.#all.set(key, o);
+    const k = ObjectIndex.kindKey(o.apiVersion, o.kind);
+    (this.#byKind.get(k) ?? this.#byKind.set(k, new Map()).get(k))?.set(key, o);
+    const ns = o.metadata.namespace ?? '';
+    (this.#byNamespace.get(ns) ?? this.#byNamespace.set(ns, new Map()).get(ns))?.set(key, o);
+  }
+
+  delete(key: string): void {
+    const o = this.#all.get(key);
+    if (!o) return;
+    this.#all.delete(key);
+    this.#byKind.get(ObjectIndex.kindKey(o.apiVersion, o.kind))?.delete(key);
+    this.#byNamespace.get(o.metadata.namespace ?? '')?.delete(key);
+  }
+
+  values(): IterableIterator<KubeObject> {
+    return this.#all.values();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#all.keys();
+  }
+
+  entries(): IterableIterator<[string, KubeObject]> {
+    return this.#all.entries();
+  }
+
+  ofKind(apiVersion: string, kind: string): Iterable<KubeObject> {
+    return this.#byKind.get(ObjectIndex.kindKey(apiVersion, kind))?.values() ?? [];
+  }
+
+  inNamespace(namespace: string): Iterable<KubeObject> {
+    return this.#byNamespace.get(namespace)?.values() ?? [];
+  }
+}
+
 export class ClusterStore extends EventEmitter {
-  #objects = new Map<string, KubeObject>();
+  #objects = new ObjectIndex();
   #rv = 0;
   #history: WatchEvent[] = [];
   /** Creation time in ms by uid (creationTimestamp has only second precision). */
@@ -119,8 +188,7 @@ export class ClusterStore extends EventEmitter {
   }
 
   get(apiVersion: string, kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    const o = this.#objects.get(objectKey(apiVersion, kind, namespace, name));
-    return o ? structuredClone(o) : undefined;
+    return this.#objects.get(objectKey(apiVersion, kind, namespace, name));
   }
 
   /** Lists objects of a kind, optionally in one namespace and filtered by a labelSelector string. */
@@ -131,19 +199,21 @@ export class ClusterStore extends EventEmitter {
       .filter(Boolean)
       .map((f) => f.split(/!?=+/) as [string, string]);
     const out: KubeObject[] = [];
-    for (const o of this.#objects.values()) {
+    const candidates = options.namespace !== undefined ? this.#objects.inNamespace(options.namespace) : this.#objects.ofKind(apiVersion, kind);
+    for (const o of candidates) {
       if (o.apiVersion !== apiVersion || o.kind !== kind) continue;
       if (options.namespace !== undefined && o.metadata.namespace !== options.namespace) continue;
       if (!matches(o.metadata.labels)) continue;
       if (fields.some(([f, v]) => (f === 'metadata.name' ? o.metadata.name : f === 'metadata.namespace' ? o.metadata.namespace : undefined) !== v)) continue;
-      out.push(structuredClone(o));
+      out.push(o);
     }
-    return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   /** Every object in a namespace (namespaced kinds only). */
   listNamespace(namespace: string): KubeObject[] {
-    return [...this.#objects.values()].filter((o) => o.metadata.namespace === namespace).map((o) => structuredClone(o));
+    return [...this.#objects.inNamespace(namespace)];
   }
 
   /** The stored objects themselves, without copies: read them, never change them. */
@@ -152,7 +222,7 @@ export class ClusterStore extends EventEmitter {
   }
 
   all(): KubeObject[] {
-    return [...this.#objects.values()].map((o) => structuredClone(o));
+    return [...this.#objects.values()];
   }
 
   createdMs(o: KubeObject): number {
@@ -165,7 +235,7 @@ export class ClusterStore extends EventEmitter {
   }
 
   #emit(type: WatchEventType, o: KubeObject): void {
-    const ev: WatchEvent = { type, object: structuredClone(o), resourceVersion: this.#rv };
+    const ev: WatchEvent = { type, object: o, resourceVersion: this.#rv };
     this.#history.push(ev);
     if (this.#history.length > HISTORY_LIMIT) this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
     this.emit('event', ev);
@@ -197,9 +267,10 @@ export class ClusterStore extends EventEmitter {
     };
     delete o.metadata.deletionTimestamp;
     this.#createdMs.set(o.metadata.uid as string, now);
+    deepFreeze(o);
     this.#objects.set(key, o);
     this.#emit('ADDED', o);
-    return structuredClone(o);
+    return o;
   }
 
   /**
@@ -222,12 +293,13 @@ export class ClusterStore extends EventEmitter {
     if (current.metadata.deletionTimestamp) o.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
     else delete o.metadata.deletionTimestamp;
     if (o.status === undefined && current.status !== undefined) o.status = current.status;
-    if (JSON.stringify(o) === JSON.stringify(current)) return structuredClone(current);
+    if (JSON.stringify(o) === JSON.stringify(current)) return current;
     o.metadata.resourceVersion = this.#bump();
+    deepFreeze(o);
     this.#objects.set(key, o);
     this.#emit('MODIFIED', o);
     if (o.metadata.deletionTimestamp && !(o.metadata.finalizers ?? []).length) this.#remove(key);
-    return structuredClone(o);
+    return o;
   }
 
   /** Writes only the status of an existing object (the /status subresource). No-op if unchanged. */
@@ -235,12 +307,11 @@ export class ClusterStore extends EventEmitter {
     const key = keyOf(o);
     const current = this.#objects.get(key);
     if (!current) return undefined;
-    if (JSON.stringify(current.status) === JSON.stringify(status)) return structuredClone(current);
-    const next = { ...current, status: structuredClone(status) };
-    next.metadata = { ...current.metadata, resourceVersion: this.#bump() };
+    if (JSON.stringify(current.status) === JSON.stringify(status)) return current;
+    const next = deepFreeze({ ...current, status: structuredClone(status), metadata: { ...current.metadata, resourceVersion: this.#bump() } });
     this.#objects.set(key, next);
     this.#emit('MODIFIED', next);
-    return structuredClone(next);
+    return next;
   }
 
   /** Changes metadata only (labels, annotations, finalizers) without bumping generation. */
@@ -248,14 +319,15 @@ export class ClusterStore extends EventEmitter {
     const key = keyOf(o);
     const current = this.#objects.get(key);
     if (!current) return undefined;
-    const next = structuredClone(current);
+    const next = { ...current, metadata: structuredClone(current.metadata) };
     change(next.metadata);
-    if (JSON.stringify(next.metadata) === JSON.stringify(current.metadata)) return structuredClone(current);
+    if (JSON.stringify(next.metadata) === JSON.stringify(current.metadata)) return current;
     next.metadata.resourceVersion = this.#bump();
+    deepFreeze(next);
     this.#objects.set(key, next);
     this.#emit('MODIFIED', next);
     if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length) this.#remove(key);
-    return structuredClone(next);
+    return next;
   }
 
   /**
@@ -269,18 +341,16 @@ export class ClusterStore extends EventEmitter {
     const finalizers = current.metadata.finalizers ?? [];
     // Namespaces always go through Terminating (the namespace controller empties them first).
     if (finalizers.length || kind === 'Namespace') {
-      if (current.metadata.deletionTimestamp) return structuredClone(current);
-      const next = structuredClone(current);
-      next.metadata.deletionTimestamp = kubeTime(this.#now());
-      next.metadata.deletionGracePeriodSeconds = 0;
-      next.metadata.resourceVersion = this.#bump();
+      if (current.metadata.deletionTimestamp) return current;
+      const next: KubeObject = { ...current, metadata: { ...current.metadata, deletionTimestamp: kubeTime(this.#now()), deletionGracePeriodSeconds: 0, resourceVersion: this.#bump() } };
       if (kind === 'Namespace') next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+      deepFreeze(next);
       this.#objects.set(key, next);
       this.#emit('MODIFIED', next);
-      return structuredClone(next);
+      return next;
     }
     this.#remove(key);
-    return structuredClone(current);
+    return current;
   }
 
   /** Removes an object now (finalizers done). */
@@ -294,12 +364,11 @@ export class ClusterStore extends EventEmitter {
     this.#objects.delete(key);
     this.#createdMs.delete(current.metadata.uid ?? '');
     this.#bump();
-    const gone = structuredClone(current);
-    gone.metadata.resourceVersion = String(this.#rv);
+    const gone = deepFreeze({ ...current, metadata: { ...current.metadata, resourceVersion: String(this.#rv) } });
     this.#emit('DELETED', gone);
     // Garbage collection: dependents owned by this object go too (background propagation).
     const uid = current.metadata.uid;
-    for (const [k, o] of [...this.#objects]) {
+    for (const [k, o] of [...this.#objects.entries()]) {
       if (o.metadata.ownerReferences?.some((r) => r.uid === uid)) {
         if ((o.metadata.finalizers ?? []).length) this.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
         else this.#remove(k);
@@ -332,7 +401,8 @@ export class ClusterStore extends EventEmitter {
 
   load(s: StoreSnapshot): void {
     this.#rv = s.resourceVersion;
-    this.#objects = new Map(s.objects.map((o) => [keyOf(o), o]));
+    this.#objects = new ObjectIndex();
+    for (const o of s.objects) this.#objects.set(keyOf(o), deepFreeze(o));
     this.#createdMs = new Map(Object.entries(s.createdMs ?? {}));
     this.extra = s.extra ?? {};
     this.#history = [];

@@ -51,8 +51,18 @@ export const DEFAULT_TIMINGS: KubeletTimings = {
 
 const ENGINE = 'containerd://';
 
+const hashes = new WeakMap<object, string>();
+
+/** Short hash of a value (memoised for stored objects, which are immutable). */
 function hashOf(v: unknown): string {
-  return createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 10);
+  if (v && typeof v === 'object') {
+    const cached = hashes.get(v);
+    if (cached) return cached;
+    const h = createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 10);
+    hashes.set(v, h);
+    return h;
+  }
+  return createHash('sha256').update(JSON.stringify(v ?? null)).digest('hex').slice(0, 10);
 }
 
 function suffix(): string {
