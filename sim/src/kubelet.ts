@@ -95,6 +95,37 @@ export class Kubelet {
     this.t = { ...DEFAULT_TIMINGS, ...timings };
   }
 
+  /**
+   * Records a core/v1 Event the way controllers do (one per involved object + reason + message, its
+   * `count` growing on repeats), so `kubectl get events` explains what the statuses only hint at.
+   */
+  #event(involved: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
+    const ns = involved.metadata.namespace;
+    if (!ns || !this.#namespaceActive(ns)) return;
+    const name = `${involved.metadata.name}.${hashOf(`${involved.metadata.uid}|${reason}|${message}`)}`;
+    const now = kubeTime(this.#now());
+    const existing = this.#store.get('v1', 'Event', ns, name);
+    if (existing) {
+      if (this.#now() - Date.parse(existing.lastTimestamp as string) < 10_000 * this.t.timeScale * 10) return;
+      this.#store.put({ ...existing, count: ((existing.count as number) ?? 1) + 1, lastTimestamp: now });
+      return;
+    }
+    this.#store.create({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace: ns },
+      involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.metadata.name, namespace: ns, uid: involved.metadata.uid },
+      reason,
+      message,
+      type,
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      source: { component },
+      reportingComponent: component,
+    });
+  }
+
   reset(): void {
     this.#startAt.clear();
     this.#progressAt.clear();
@@ -152,7 +183,8 @@ export class Kubelet {
 
   // ---- pod creation with admission ----------------------------------------------------------
 
-  #createPod(owner: KubeObject, name: string, template: KubeObject['spec'], extraLabels: Record<string, string>): string | undefined {
+  /** Creates a pod through admission. With `generateName` (ReplicaSets, Jobs) refusals name the prefix, as the API server does. */
+  #createPod(owner: KubeObject, name: string, template: KubeObject['spec'], extraLabels: Record<string, string>, generateName?: string): string | undefined {
     const ns = this.#namespaceActive(owner.metadata.namespace);
     if (!ns) return `unable to create new content in namespace ${owner.metadata.namespace} because it is being terminated`;
     const pod: KubeObject = {
@@ -169,14 +201,14 @@ export class Kubelet {
       status: { phase: 'Pending' },
     };
     const namespace = owner.metadata.namespace as string;
-    const result = admitPod(pod, {
+    const result = admitPod(generateName ? { ...pod, metadata: { ...pod.metadata, name: generateName } } : pod, {
       namespaceLabels: ns.metadata.labels,
       limitRanges: this.#store.list('v1', 'LimitRange', { namespace }),
       resourceQuotas: this.#store.list('v1', 'ResourceQuota', { namespace }),
       pods: this.#store.list('v1', 'Pod', { namespace }),
     });
     if (!result.allowed) return result.message;
-    this.#store.create(result.object);
+    this.#store.create(generateName ? { ...result.object, metadata: { ...result.object.metadata, name, generateName } } : result.object);
     return undefined;
   }
 
@@ -213,14 +245,17 @@ export class Kubelet {
             kind === 'StatefulSet'
               ? { 'controller-revision-hash': `${d.metadata.name}-${hash}`, 'statefulset.kubernetes.io/pod-name': name }
               : { 'pod-template-hash': hash };
-          failure = this.#createPod(d, name, d.spec?.template, labels);
+          failure = this.#createPod(d, name, d.spec?.template, labels, kind === 'Deployment' ? `${rsName}-` : undefined);
           if (failure) break;
           pods = this.#ownedPods(d).filter((p) => !p.metadata.deletionTimestamp);
         }
         for (const extra of pods.slice(replicas)) this.#store.delete('v1', 'Pod', extra.metadata.namespace, extra.metadata.name);
         pods = pods.slice(0, replicas);
       }
-      if (failure) this.#failedCreate.set(uid, failure);
+      if (failure) {
+        this.#failedCreate.set(uid, failure);
+        this.#event(d, 'Warning', 'FailedCreate', `Error creating: ${failure}`, kind === 'Deployment' ? 'replicaset-controller' : 'statefulset-controller');
+      }
       else if (pods.length >= replicas) this.#failedCreate.delete(uid);
       const ready = pods.filter((p) => p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')).length;
       const prevReady = d.status?.readyReplicas ?? 0;
@@ -312,13 +347,19 @@ export class Kubelet {
         continue;
       }
       if (active === 0) {
-        const hash = hashOf(job.spec?.template);
-        this.#createPod(job, `${job.metadata.name}-${suffix()}`, job.spec?.template, {
-          'batch.kubernetes.io/job-name': job.metadata.name,
-          'job-name': job.metadata.name,
-          'batch.kubernetes.io/controller-uid': job.metadata.uid as string,
-          'controller-uid': hash,
-        });
+        const failure = this.#createPod(
+          job,
+          `${job.metadata.name}-${suffix()}`,
+          job.spec?.template,
+          {
+            'batch.kubernetes.io/job-name': job.metadata.name,
+            'job-name': job.metadata.name,
+            'batch.kubernetes.io/controller-uid': job.metadata.uid as string,
+            'controller-uid': job.metadata.uid as string,
+          },
+          `${job.metadata.name}-`,
+        );
+        if (failure) this.#event(job, 'Warning', 'FailedCreate', `Error creating: ${failure}`, 'job-controller');
       }
       this.#store.setStatus(job, { startTime, active: this.#ownedPods(job).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').length, ...(failed ? { failed } : {}), ...(succeeded ? { succeeded } : {}), ready: 0 });
     }
@@ -400,6 +441,7 @@ export class Kubelet {
         } else {
           const conditions = [scheduled, { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: startTime }, { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${containers.map((c) => c.name).join(' ')}]`, lastProbeTime: null, lastTransitionTime: startTime }, { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${containers.map((c) => c.name).join(' ')}]`, lastProbeTime: null, lastTransitionTime: startTime }];
           this.#store.setStatus(pod, { ...base, phase: 'Pending', conditions, containerStatuses: waiting(blocker.reason, blocker.phase === 'config' ? blocker.message : undefined) });
+          this.#event(pod, 'Warning', blocker.phase === 'config' ? 'Failed' : 'FailedMount', blocker.phase === 'config' ? `Error: ${blocker.message}` : blocker.message, 'kubelet');
         }
         continue;
       }
@@ -424,6 +466,7 @@ export class Kubelet {
             )
           : waiting('ContainerCreating');
         const unready = `containers with unready status: [${containers.map((c) => c.name).join(' ')}]`;
+        if (pullFault) this.#event(pod, 'Warning', 'Failed', `Failed to pull image "${pullFault.image}": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/${pullFault.image}": not found`, 'kubelet');
         this.#store.setStatus(pod, { ...base, phase: 'Pending', conditions: keepTransition([scheduled, cond('Initialized', true), cond('Ready', false, 'ContainersNotReady', unready), cond('ContainersReady', false, 'ContainersNotReady', unready)] as never), ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}), containerStatuses: statuses });
         continue;
       }
@@ -448,6 +491,7 @@ export class Kubelet {
         const ready = running >= this.t.podReadyMs;
         return { name: c.name, image: c.image, imageID: `docker.io/library/${c.image}`, containerID: id, ready, started: true, restartCount: 0, state: { running: { startedAt: runStarted } } };
       });
+      for (const c of containers.filter(crashing)) this.#event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${uid})`, 'kubelet');
       const allReady = statuses.every((s) => s.ready);
       const unreadyNames = statuses.filter((s) => !s.ready).map((s) => s.name);
       const unready = `containers with unready status: [${unreadyNames.join(' ')}]`;

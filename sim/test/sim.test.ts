@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import { startSim, type Sim } from '../src/sim.ts';
+import { validateObject } from '../src/admission/schema.ts';
 import { sealSecretValue, fetchSealingCert } from '../../renderer/src/seal.ts';
 import { createGitopsRepo, storeApplication, type GitopsRepo } from './gitops-repo-fixture.ts';
 import { waitFor } from './wait-for.ts';
@@ -79,6 +80,8 @@ describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
     expect(app.status.operationState.phase).toBe('Succeeded');
     expect(app.status.resources.every((r: { health?: unknown }) => r.health === undefined)).toBe(true);
     expect(app.status.summary.externalURLs).toEqual(['https://alpha.shops.example.com']);
+    // What the sim reports is what Argo CD 3.5's CRD allows, status included.
+    expect(validateObject(app)).toEqual([]);
     const pods = await core.listNamespacedPod({ namespace: 'store-alpha', labelSelector: 'app.kubernetes.io/name=wordpress' });
     expect(pods.items).toHaveLength(1);
     const pod = pods.items[0] as k8s.V1Pod;
@@ -105,7 +108,11 @@ describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const deploy = await apps.readNamespacedDeployment({ namespace: 'store-bravo', name: 'wordpress' });
     const failure = deploy.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
-    expect(failure?.message).toMatch(/^pods "wordpress-[a-z0-9]+-[a-z0-9]+" is forbidden: violates PodSecurity "restricted:latest": privileged \(container "wordpress" must not set securityContext\.privileged=true\), allowPrivilegeEscalation != false \(container "wordpress" must set securityContext\.allowPrivilegeEscalation=false\)$/);
+    expect(failure?.message).toMatch(/^pods "wordpress-[a-z0-9]+-" is forbidden: violates PodSecurity "restricted:latest": privileged \(container "wordpress" must not set securityContext\.privileged=true\), allowPrivilegeEscalation != false \(container "wordpress" must set securityContext\.allowPrivilegeEscalation=false\)$/);
+    const events = await core.listNamespacedEvent({ namespace: 'store-bravo' });
+    const created = events.items.find((e) => e.reason === 'FailedCreate');
+    expect(created?.type).toBe('Warning');
+    expect(created?.message).toBe(`Error creating: ${failure?.message}`);
   });
 
   it('reports InvalidSpecError and applies nothing for an Application outside its AppProject destinations', async () => {
