@@ -44,7 +44,7 @@ export type PipelineHarness = {
 };
 
 let n = 0;
-export async function startPipelineHarness(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<PipelineHarness> {
+export async function startPipelineHarness(env: Record<string, string> = {}, opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> } = {}): Promise<PipelineHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'sp-e2e-'));
   const repoPath = await createBareRepo(dir, 'gitops.git');
   // No auth on this server: the sim, like Argo CD without a repository secret, reads it anonymously.
@@ -55,7 +55,7 @@ export async function startPipelineHarness(env: Record<string, string> = {}, opt
   const seed = new GitWriter({ remote: repoUrl, branch: 'main' });
   await seed.init(await loadRepoTemplate({ repoUrl, targetRevision: 'main' }));
   await seed.close();
-  const sim = await startSim({ repoURL: repoUrl, repoRevision: 'main', sealingKeyBits: 2048, pollMs: 500, tickMs: 100, timings: FAST_TIMINGS, stateDir: join(dir, 'sim') });
+  const sim = await startSim({ repoURL: repoUrl, repoRevision: 'main', sealingKeyBits: 2048, pollMs: 500, tickMs: 100, timings: { ...FAST_TIMINGS, ...opts.timings }, stateDir: join(dir, 'sim') });
   const db = await createTestDatabase();
   const fullEnv = {
     DATABASE_URL: db.url,

@@ -11,7 +11,8 @@ let onPush: (m: PushMoment) => PushVerdict | void = () => undefined;
 const procs: Proc[] = [];
 
 beforeAll(async () => {
-  h = await startPipelineHarness({}, { worker: false }); // workers run as separate processes here
+  // Workers run as separate processes here. Progress deadlines scaled to 30 s: 50 stores at once load the sim.
+  h = await startPipelineHarness({}, { worker: false, timings: { timeScale: 0.1 } });
   proxy = await startGitPushInterceptor(h.git.url, (m) => onPush(m));
 }, 120_000);
 afterAll(async () => {
@@ -35,7 +36,8 @@ async function startWorker(env: Record<string, string> = {}): Promise<Proc> {
 }
 
 const git = (...args: string[]) => execFileSync('git', ['--git-dir', h.repoPath, ...args], { encoding: 'utf8' });
-const provisionCommits = (id: string) => git('log', '--format=%s', 'main', '--', `stores/${id}`).split('\n').filter((l) => l.startsWith('Provision'));
+/** Commits that touched the store's folder (several stores may share one commit). */
+const provisionCommits = (id: string) => git('log', '--format=%H', 'main', '--', `stores/${id}`).split('\n').filter(Boolean);
 const row = (id: string) => h.platform.knex('stores').where('id', id).first();
 async function until(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -94,4 +96,33 @@ describe('crash safety: SIGKILL a worker mid-provision, restart, nothing lost or
     expect(ready.credentials.password).toBe(adminPassword);
     expect(final.commit_sha).toBe(git('log', '-1', '--format=%H', 'main', '--', `stores/${id}`).trim());
   }, 240_000);
+});
+
+describe('scale-out: two worker processes share the work', () => {
+  it('50 stores created at once → all Ready, linear history, each store directory exactly once, each committed once', async () => {
+    for (const p of procs) p.crash();
+    onPush = () => undefined;
+    await Promise.all([startWorker(), startWorker()]);
+    const users = await Promise.all(Array.from({ length: 10 }, () => h.signUp()));
+    const created = await Promise.all(
+      users.flatMap((u, i) => Array.from({ length: 5 }, (_, j) => h.request('POST', '/api/v1/stores', { token: u.token, body: { name: `fleet-${i}-${j}` } }).then((r) => ({ token: u.token, res: r })))),
+    );
+    expect(created.every((c) => c.res.status === 202)).toBe(true);
+    const ids = created.map((c) => c.res.body.id as string);
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const rows = await h.platform.knex('stores').whereIn('id', ids).select('status', 'message');
+      if (rows.every((r) => r.status === 'Ready')) break;
+      if (rows.some((r) => r.status === 'Error') || Date.now() > deadline) throw new Error(`not all Ready: ${JSON.stringify(rows.map((r) => (r.status === 'Error' ? r.message : r.status)))}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(git('rev-list', '--min-parents=2', 'main').trim()).toBe(''); // linear: no merge commits
+    const dirs = git('ls-tree', '--name-only', 'main:stores').trim().split('\n');
+    for (const id of ids) {
+      expect(dirs.filter((d) => d === id)).toHaveLength(1);
+      expect(provisionCommits(id)).toHaveLength(1);
+    }
+    const commits = Number(git('rev-list', '--count', 'main', '--', 'stores').trim());
+    expect(commits).toBeLessThanOrEqual(ids.length + 1); // batching may make it fewer, never more
+  }, 300_000);
 });
