@@ -526,7 +526,12 @@ export class ArgoCdController {
     const compare = () => this.#compare(app, resources);
     let cmp = compare();
     let autoSkipCondition: string | undefined;
-    if (!op && app.operation && typeof app.operation === 'object') {
+    if (!op && app.status?.operationState?.phase === 'Running') {
+      // An operation interrupted by a restart of the controller is resumed, as Argo CD does.
+      const state = app.status.operationState;
+      op = this.#startOperation(app, rendered, resources, hooks, state.operation?.initiatedBy ?? { automated: true }, !!state.operation?.sync?.prune, !!app.operation);
+      op.startedAt = state.startedAt ?? op.startedAt;
+    } else if (!op && app.operation && typeof app.operation === 'object') {
       const requested = (app.operation as { sync?: { revision?: string; prune?: boolean } }).sync ?? {};
       op = this.#startOperation(app, rendered, resources, hooks, { username: 'admin' }, requested.prune ?? !!automated?.prune, true);
     } else if (!op && automated && automated.enabled !== false && cmp.status === 'OutOfSync') {

@@ -445,7 +445,8 @@ export class Kubelet {
         }
         continue;
       }
-      const started = this.#startAt.get(uid) ?? nowMs;
+      // After a restart of the sim the in-memory timeline is gone: a running pod stays running.
+      const started = this.#startAt.get(uid) ?? (pod.status?.phase === 'Running' ? nowMs - this.t.podStartMs - this.t.podReadyMs : nowMs);
       this.#startAt.set(uid, started);
       const t = nowMs - started;
       const initStatuses = initContainers.map((c) => ({ name: c.name, image: c.image, imageID: `docker.io/library/${c.image}`, ready: true, started: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: startTime, finishedAt: startTime, containerID: `${ENGINE}${hashOf(uid + c.name)}` } } }));

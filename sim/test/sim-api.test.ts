@@ -137,8 +137,11 @@ describe('sim API server and lifecycle', () => {
     expect(second.sealingCertPem()).toBe(cert);
     const app = await getApp(kc2.makeApiClient(k8s.CustomObjectsApi), 'store-kept');
     expect(app?.status?.health?.status).toBe('Healthy');
-    const pods = await kc2.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'store-kept' });
-    expect(pods.items.length).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) await second.tick();
+    const pods = await kc2.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'store-kept', labelSelector: 'app.kubernetes.io/name=wordpress' });
+    expect(pods.items.length).toBe(1);
+    expect(pods.items[0]?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect((await getApp(kc2.makeApiClient(k8s.CustomObjectsApi), 'store-kept'))?.status?.health?.status).toBe('Healthy');
   });
 
   it('syncs from a GitOps repo served over HTTP by git http-backend', async () => {
