@@ -96,18 +96,19 @@ export class Kubelet {
   }
 
   /**
-   * Records a core/v1 Event the way controllers do (one per involved object + reason + message, its
-   * `count` growing on repeats), so `kubectl get events` explains what the statuses only hint at.
+   * Records a core/v1 Event the way controllers do (one per involved object + reason, its `count`
+   * growing on repeats), so `kubectl get events` explains what the statuses only hint at.
    */
   #event(involved: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string): void {
     const ns = involved.metadata.namespace;
     if (!ns || !this.#namespaceActive(ns)) return;
-    const name = `${involved.metadata.name}.${hashOf(`${involved.metadata.uid}|${reason}|${message}`)}`;
+    // Similar events (same object and reason) are combined, as the event correlator does.
+    const name = `${involved.metadata.name}.${hashOf(`${involved.metadata.uid}|${reason}`)}`;
     const now = kubeTime(this.#now());
     const existing = this.#store.get('v1', 'Event', ns, name);
     if (existing) {
       if (this.#now() - Date.parse(existing.lastTimestamp as string) < 10_000 * this.t.timeScale * 10) return;
-      this.#store.put({ ...existing, count: ((existing.count as number) ?? 1) + 1, lastTimestamp: now });
+      this.#store.put({ ...existing, message, count: ((existing.count as number) ?? 1) + 1, lastTimestamp: now });
       return;
     }
     this.#store.create({
@@ -183,7 +184,7 @@ export class Kubelet {
 
   // ---- pod creation with admission ----------------------------------------------------------
 
-  /** Creates a pod through admission. With `generateName` (ReplicaSets, Jobs) refusals name the prefix, as the API server does. */
+  /** Creates a pod through admission (name generated from `generateName` for ReplicaSets and Jobs). */
   #createPod(owner: KubeObject, name: string, template: KubeObject['spec'], extraLabels: Record<string, string>, generateName?: string): string | undefined {
     const ns = this.#namespaceActive(owner.metadata.namespace);
     if (!ns) return `unable to create new content in namespace ${owner.metadata.namespace} because it is being terminated`;
@@ -201,7 +202,8 @@ export class Kubelet {
       status: { phase: 'Pending' },
     };
     const namespace = owner.metadata.namespace as string;
-    const result = admitPod(generateName ? { ...pod, metadata: { ...pod.metadata, name: generateName } } : pod, {
+    // The API server generates the name before admission, so refusals name the would-be pod.
+    const result = admitPod(pod, {
       namespaceLabels: ns.metadata.labels,
       limitRanges: this.#store.list('v1', 'LimitRange', { namespace }),
       resourceQuotas: this.#store.list('v1', 'ResourceQuota', { namespace }),

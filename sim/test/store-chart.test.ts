@@ -101,7 +101,7 @@ describe('sim with the real woocommerce-store chart', () => {
     expect(a.status.health.status).not.toBe('Healthy');
     const deploy = await apps.readNamespacedDeployment({ namespace: `store-${id}`, name: 'store-wordpress' });
     expect(deploy.status?.conditions?.find((c) => c.type === 'ReplicaFailure')?.message).toMatch(
-      /^pods "store-wordpress-[a-z0-9]+-" is forbidden: maximum cpu usage per Container is 2, but limit is 4$/,
+      /^pods "store-wordpress-[a-z0-9]+-[a-z0-9]+" is forbidden: maximum cpu usage per Container is 2, but limit is 4$/,
     );
   });
 
