@@ -20,7 +20,7 @@ const ctx = (over: Partial<Parameters<typeof admitPod>[1]> = {}) => ({ namespace
 describe('admitPod', () => {
   it('refuses a pod without requests when a quota covers cpu/memory', () => {
     const r = admitPod(pod(), ctx({ resourceQuotas: [quota({ 'requests.cpu': '1', 'limits.memory': '1Gi' })] }));
-    expect(r).toEqual({ allowed: false, message: 'pods "web-1" is forbidden: failed quota: compute: must specify requests.cpu for: wordpress; limits.memory for: wordpress' });
+    expect(r).toEqual({ allowed: false, message: 'pods "web-1" is forbidden: failed quota: compute: must specify limits.memory for: wordpress; requests.cpu for: wordpress' });
   });
 
   it('fills LimitRange defaults, which then satisfy the quota', () => {

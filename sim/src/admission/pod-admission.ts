@@ -114,7 +114,7 @@ function checkQuotas(pod: KubeObject, ctx: AdmissionContext): string | undefined
   for (const quota of ctx.resourceQuotas) {
     const hard = (quota.spec?.hard ?? {}) as Record<string, string | number>;
     const missing: string[] = [];
-    for (const key of Object.keys(hard)) {
+    for (const key of Object.keys(hard).sort()) {
       if (key === 'pods' || !POD_QUOTA_KEYS(key)) continue;
       const [kind, resource] = key.includes('.') ? (key.split('.', 2) as [string, string]) : ['requests', key];
       const names = containersOf(pod)
