@@ -18,7 +18,7 @@
  *   Helm hooks mapped to Argo CD hooks (user-guide/helm/#helm-hooks; test hooks ignored);
  *   `syncPolicy.retry` with exponential back-off; `prune` deletes resources that left Git.
  * - Automated sync is not retried for a revision whose last sync failed: condition SyncError
- *   "Failed last sync attempt to <sha>: <message>" (controller/appcontroller.go autoSync); a new commit
+ *   "Failed last sync attempt to [<sha>]: <message>" (controller/appcontroller.go alreadyAttemptedSync); a new commit
  *   or an explicit sync operation (the Application's `operation` field) is needed.
  * - Deletion: with `resources-finalizer.argocd.argoproj.io` (foreground, also `/background`) the
  *   Application's resources are deleted and the Application goes when they are gone; without it the
@@ -541,7 +541,7 @@ export class ArgoCdController {
       const succeeded = last?.phase === 'Succeeded';
       const onlyPrune = cmp.resources.every((r) => r.status === 'Synced' || r.requiresPruning);
       if (alreadyAttempted && !succeeded) {
-        autoSkipCondition = `Failed last sync attempt to ${rendered.sha}: ${last?.message ?? ''}`;
+        autoSkipCondition = `Failed last sync attempt to [${rendered.sha}]: ${last?.message ?? ''}`;
       } else if (alreadyAttempted && !automated.selfHeal) {
         // "Skipping auto-sync: most recent sync already to <sha>" — nothing to do.
       } else if (onlyPrune && !automated.prune) {
@@ -831,7 +831,8 @@ export class ArgoCdController {
         }
       }
       if (invalid.length) return fail('one or more synchronization tasks are not valid');
-      if (failed.length) return fail(`one or more objects failed to apply, reason: ${failed.join(',')}`);
+      // gitops-engine sync_context.go: a failed dry run fails the whole operation before anything is applied.
+      if (failed.length) return fail(`one or more objects failed to apply (dry run), reason: ${failed.join(',')}`);
       op.dryRunDone = true;
       const ns: string | undefined = app.spec.destination?.namespace;
       if ((app.spec?.syncPolicy?.syncOptions ?? []).includes('CreateNamespace=true') && ns && !this.#store.get('v1', 'Namespace', undefined, ns)) {

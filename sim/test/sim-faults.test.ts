@@ -122,7 +122,7 @@ describe('sim faults, as a cluster shows them', () => {
       const a = await getApp('store-sync');
       return a?.status?.conditions?.find((c: { type: string }) => c.type === 'SyncError') ? a : undefined;
     });
-    expect(skipped.status.conditions).toContainEqual(expect.objectContaining({ type: 'SyncError', message: `Failed last sync attempt to ${sha}: one or more objects failed to apply, reason: simulated admission webhook timeout` }));
+    expect(skipped.status.conditions).toContainEqual(expect.objectContaining({ type: 'SyncError', message: `Failed last sync attempt to [${sha}]: one or more objects failed to apply, reason: simulated admission webhook timeout` }));
     for (let i = 0; i < 10; i++) await sim.refresh();
     const still = await getApp('store-sync');
     expect(still?.status.operationState.phase).toBe('Failed');

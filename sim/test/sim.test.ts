@@ -186,4 +186,21 @@ describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     expect((await apps.readNamespacedDeployment({ namespace: 'store-foxtrot', name: 'wordpress' })).metadata?.name).toBe('wordpress');
   });
+
+  it('fails the sync at the dry run, applying nothing, when a values file sets a field the schema does not know', async () => {
+    const values = sealedValues('golf') as Record<string, unknown>;
+    values.wordpress = { securityContext: { runAsNonRot: true } };
+    const sha = addStore('golf', values);
+    const app = await waitFor('sync Failed', async () => {
+      const a = await getApp('store-golf');
+      return a?.status?.operationState?.phase === 'Failed' ? a : undefined;
+    });
+    expect(app.status.operationState.message).toBe(
+      'one or more objects failed to apply (dry run), reason: failed to create typed patch object (store-golf/wordpress; apps/v1, Kind=Deployment): .spec.template.spec.containers[0].securityContext.runAsNonRot: field not declared in schema',
+    );
+    expect(app.status.operationState.syncResult.revision).toBe(sha);
+    expect(app.status.sync.status).toBe('OutOfSync');
+    expect(app.status.health.status).toBe('Missing');
+    await expect(core.readNamespace({ name: 'store-golf' })).rejects.toMatchObject({ code: 404 });
+  });
 });
