@@ -442,6 +442,7 @@ export class KubeApiServer {
         singularName: k.kind.toLowerCase(),
         namespaced: k.namespaced,
         kind: k.kind,
+        ...(k.shortNames ? { shortNames: k.shortNames } : {}),
         verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
       })),
     };
