@@ -199,6 +199,20 @@ function hookOf(o: KubeObject): { hook?: Task['hook']; skip: boolean; deletePoli
   return { skip: true, deletePolicy, weight }; // test, crd-install, *-delete, *-rollback: ignored
 }
 
+function syncOptions(o: KubeObject): string[] {
+  return (o.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').map((x) => x.trim());
+}
+
+/** `helm.sh/resource-policy: keep` (Argo CD >= 2.8, argo-cd#13157) and `Prune=false` keep a resource on prune. */
+function keptOnPrune(o: KubeObject): boolean {
+  return o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep' || syncOptions(o).includes('Prune=false');
+}
+
+/** …and `Delete=false` keeps it when the Application is deleted. */
+function keptOnDelete(o: KubeObject): boolean {
+  return o.metadata.annotations?.['helm.sh/resource-policy'] === 'keep' || syncOptions(o).includes('Delete=false');
+}
+
 export class ArgoCdController {
   readonly #store: ClusterStore;
   readonly #repos: GitRepos;
@@ -896,7 +910,7 @@ export class ArgoCdController {
     if (op.prune) {
       const desired = new Set(op.groups.flat().map((t) => resourceRef(t.obj)));
       for (const l of this.#live(app.metadata.name)) {
-        if (desired.has(resourceRef(l)) || hookOf(l).hook) continue;
+        if (desired.has(resourceRef(l)) || hookOf(l).hook || keptOnPrune(l)) continue;
         this.#store.delete(l.apiVersion, l.kind, l.metadata.namespace, l.metadata.name);
         op.results.push({ group: groupOf(l.apiVersion), version: versionOf(l.apiVersion), kind: l.kind, namespace: l.metadata.namespace ?? '', name: l.metadata.name, status: 'Pruned', message: 'pruned', syncPhase: 'Sync' });
       }
@@ -912,10 +926,10 @@ export class ArgoCdController {
     const ours = finalizers.filter((f) => f === RESOURCES_FINALIZER || f.startsWith(`${RESOURCES_FINALIZER}/`));
     this.#ops.delete(app.metadata.uid as string);
     if (!ours.length) return;
-    const live = this.#live(app.metadata.name);
+    const live = this.#live(app.metadata.name).filter((l) => !keptOnDelete(l));
     for (const l of live) if (!l.metadata.deletionTimestamp) this.#store.delete(l.apiVersion, l.kind, l.metadata.namespace, l.metadata.name);
     const background = ours.every((f) => f.endsWith('/background'));
-    if (!background && this.#live(app.metadata.name).length) return;
+    if (!background && this.#live(app.metadata.name).some((l) => !keptOnDelete(l))) return;
     this.#rendered.delete(app.metadata.uid as string);
     this.#log('info', 'application resources deleted, removing finalizer', { app: app.metadata.name });
     this.#store.patchMetadata(app, (m) => {

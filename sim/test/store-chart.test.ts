@@ -116,4 +116,14 @@ describe('sim with the real woocommerce-store chart', () => {
     expect(a.status.health.status).toBe('Degraded');
     await expect(core.readNamespacedSecret({ namespace: `store-${id}`, name: 'store-secrets' })).rejects.toMatchObject({ code: 404 });
   });
+
+  it('deletes a removed store: the Application goes, the namespace goes with the PVCs Argo CD keeps (helm.sh/resource-policy: keep)', async () => {
+    const id = '1b2c3d4e-0000-4000-8000-000000000001';
+    const ns = `store-${id}`;
+    expect((await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.length).toBe(2);
+    repo.commit({ [`stores/${id}`]: null }, 'Delete store');
+    await waitFor('namespace gone', async () => core.readNamespace({ name: ns }).then(() => false, (e: { code?: number }) => e.code === 404), 30_000);
+    await waitFor('Application gone', async () => (await app(`store-${id}`).catch(() => undefined)) === undefined, 30_000);
+    expect(sim.store.listNamespace(ns)).toEqual([]);
+  });
 });
