@@ -100,6 +100,26 @@ describe('sim API server and lifecycle', () => {
     expect(events.every((e) => e.name === 'store-watched')).toBe(true);
   });
 
+  it('feeds a client-node informer (list, then watch from the list resourceVersion)', async () => {
+    const { repo, kc } = await setup();
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const path = '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications';
+    const informer = k8s.makeInformer<App & k8s.KubernetesObject>(
+      kc,
+      path,
+      () => custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', labelSelector: 'store-platform.io/store-id' }) as never,
+      'store-platform.io/store-id',
+    );
+    const seen = new Map<string, string | undefined>();
+    informer.on('add', (a) => seen.set(a.metadata?.name as string, a.status?.health?.status));
+    informer.on('update', (a) => seen.set(a.metadata?.name as string, a.status?.health?.status));
+    await informer.start();
+    cleanups.push(() => informer.stop());
+    repo.commit(await storeFiles(kc, 'informed', repo.url));
+    await waitFor('Healthy through the informer', () => seen.get('store-informed') === 'Healthy');
+    expect([...seen.keys()]).toEqual(['store-informed']);
+  });
+
   it('refreshes at once on the refresh annotation and removes it, without waiting for the poll', async () => {
     const { repo, kc, custom, sim } = await setup({ pollMs: 3_600_000 });
     await waitFor('root app synced', async () => (await getApp(custom, 'stores-root'))?.status?.sync?.status === 'Synced');
