@@ -225,6 +225,7 @@ export class ArgoCdController {
   #lastPoll = 0;
   #running: Promise<void> | undefined;
   #fetchedThisTick = new Set<string>();
+  #lastRepoWarning: string | undefined;
   #desiredCache = new WeakMap<Rendered, { resources: Task[]; hooks: Task[] }>();
   #liveIndex: Map<string, [string, string, string | undefined, string][]> | undefined;
   /** Number of `helm template` / directory renders (for benchmarks). */
@@ -313,9 +314,13 @@ export class ArgoCdController {
       await this.#fetch(url);
       sha = await this.#repos.resolve(url, this.o.repoRevision);
     } catch (err) {
-      this.#log('warn', 'GitOps repo not readable yet', { repoURL: url, err: (err as Error).message });
+      const message = (err as Error).message;
+      if (message !== this.#lastRepoWarning) this.#log('warn', 'GitOps repo not readable yet', { repoURL: url, err: message });
+      this.#lastRepoWarning = message;
       return;
     }
+    if (this.#lastRepoWarning) this.#log('info', 'GitOps repo readable', { repoURL: url, revision: sha });
+    this.#lastRepoWarning = undefined;
     const docs: KubeObject[] = [];
     for (const f of await this.#repos.listFiles(url, sha, this.o.projectsPath)) {
       if (!/\.ya?ml$/.test(f)) continue;
