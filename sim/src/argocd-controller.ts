@@ -32,6 +32,7 @@ import { renderManifests, parseManifests, type AppSource } from './render-manife
 import { kindInfo } from './kinds.ts';
 import { validateObject } from './admission/schema.ts';
 import { admitPod, admitPersistentVolumeClaim } from './admission/pod-admission.ts';
+import { admitObjectCount } from './admission/object-count-quota.ts';
 import { resourceHealth, rollUpHealth, type Health } from './health.ts';
 import type { Faults } from './faults.ts';
 
@@ -768,6 +769,11 @@ export class ArgoCdController {
       if (strip(existing.spec) !== strip(o.spec)) {
         return `PersistentVolumeClaim ${JSON.stringify(o.metadata.name)} is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims`;
       }
+    }
+    if (!existing && info.namespaced) {
+      const quotas = this.#store.list('v1', 'ResourceQuota', { namespace: o.metadata.namespace });
+      const refused = quotas.length ? admitObjectCount(o, quotas, this.#store.listNamespace(o.metadata.namespace as string)) : undefined;
+      if (refused) return refused;
     }
     if (!existing && o.kind === 'PersistentVolumeClaim') {
       const quota = admitPersistentVolumeClaim(o, this.#store.list('v1', 'ResourceQuota', { namespace: o.metadata.namespace }), this.#store.list('v1', 'PersistentVolumeClaim', { namespace: o.metadata.namespace }));

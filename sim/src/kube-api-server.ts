@@ -18,6 +18,7 @@ import { KINDS, kindByResource, type KindInfo } from './kinds.ts';
 import { parseLabelSelector, InvalidSelectorError } from './label-selector.ts';
 import { validateObject, formatInvalidObject } from './admission/schema.ts';
 import { admitPod } from './admission/pod-admission.ts';
+import { admitObjectCount } from './admission/object-count-quota.ts';
 import type { Faults } from './faults.ts';
 
 export interface ControlHandler {
@@ -356,6 +357,11 @@ export class KubeApiServer {
       if (!ns) throw new HttpError(404, 'NotFound', `namespaces ${JSON.stringify(next.metadata.namespace)} not found`, { name: next.metadata.namespace, kind: 'namespaces' });
       if (ns.metadata.deletionTimestamp && !existing) {
         throw new HttpError(403, 'Forbidden', `${resourceName(next)} ${JSON.stringify(next.metadata.name)} is forbidden: unable to create new content in namespace ${ns.metadata.name} because it is being terminated`);
+      }
+      if (!existing) {
+        const quotas = store.list('v1', 'ResourceQuota', { namespace: ns.metadata.name });
+        const refused = quotas.length ? admitObjectCount(next, quotas, store.listNamespace(ns.metadata.name)) : undefined;
+        if (refused) throw new HttpError(403, 'Forbidden', refused);
       }
       if (info.kind === 'Pod' && !existing) {
         const r = admitPod(next, {

@@ -18,6 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ClusterStore, KubeObject } from './cluster-store.ts';
 import { kubeTime } from './cluster-store.ts';
 import { admitPod, quotaUsage, formatQuantity } from './admission/pod-admission.ts';
+import { isObjectCountKey, objectCountUsage } from './admission/object-count-quota.ts';
 import type { Faults } from './faults.ts';
 
 export interface KubeletTimings {
@@ -627,6 +628,10 @@ export class Kubelet {
       const hard = (q.spec?.hard ?? {}) as Record<string, string | number>;
       const ns = q.metadata.namespace;
       const used = quotaUsage(hard, this.#store.list('v1', 'Pod', { namespace: ns }), this.#store.list('v1', 'PersistentVolumeClaim', { namespace: ns }));
+      const inNamespace = this.#store.listNamespace(ns as string);
+      for (const key of Object.keys(hard)) {
+        if (isObjectCountKey(key) && key !== 'persistentvolumeclaims') used[key] = inNamespace.reduce((sum, o) => sum + objectCountUsage(key, o), 0);
+      }
       this.#store.setStatus(q, {
         hard: Object.fromEntries(Object.entries(hard).map(([k, v]) => [k, String(v)])),
         used: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, formatQuantity(k, v)])),
