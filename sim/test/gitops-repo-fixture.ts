@@ -101,7 +101,7 @@ export function rootApp(repoURL: string, ns = 'argocd') {
 }
 
 /** stores/<id>/application.yaml as the renderer writes it. */
-export function storeApplication(id: string, repoURL: string, options: { finalizer?: boolean; namespace?: string; retryLimit?: number } = {}) {
+export function storeApplication(id: string, repoURL: string, options: { finalizer?: boolean; namespace?: string; retryLimit?: number; retryBackoff?: string } = {}) {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -123,7 +123,7 @@ export function storeApplication(id: string, repoURL: string, options: { finaliz
       syncPolicy: {
         automated: { prune: true, selfHeal: true },
         syncOptions: ['ServerSideApply=true'],
-        ...(options.retryLimit !== undefined ? { retry: { limit: options.retryLimit, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } } } : {}),
+        ...(options.retryLimit !== undefined ? { retry: { limit: options.retryLimit, backoff: { duration: options.retryBackoff ?? '10s', factor: 2, maxDuration: '30m' } } } : {}),
       },
     },
   };

@@ -171,7 +171,7 @@ describe('sim faults, as a cluster shows them', () => {
 
   it('retries a failing sync with the Application retry policy before giving up', async () => {
     await control(sim, 'POST', '/faults', { type: 'syncFailure', application: 'store-retry' });
-    addStore('retry', { retryLimit: 2 });
+    addStore('retry', { retryLimit: 2, retryBackoff: '10m' }); // 10 min × timeScale 0.002 = 1.2 s between attempts
     const retrying = await waitFor('retrying', async () => {
       const a = await getApp('store-retry');
       return a?.status?.operationState?.phase === 'Running' && a.status.operationState.retryCount >= 1 ? a : undefined;
@@ -185,7 +185,7 @@ describe('sim faults, as a cluster shows them', () => {
   });
 
   it('answers 503 Status while the API is unavailable, then recovers', async () => {
-    await control(sim, 'POST', '/faults', { type: 'apiUnavailable', durationMs: 300 });
+    await control(sim, 'POST', '/faults', { type: 'apiUnavailable', durationMs: 2000 });
     const err = await core.listNamespacedPod({ namespace: 'argocd' }).then(() => undefined, (e: unknown) => e as { code?: number; body?: string });
     expect(err?.code).toBe(503);
     expect(JSON.parse(err?.body ?? '{}')).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
