@@ -28,7 +28,7 @@ describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
       pollMs: 150,
       tickMs: 20,
       sealingKeyBits: 2048,
-      timings: { podStartMs: 40, podReadyMs: 80, jobCompleteMs: 80, pvcBindMs: 20, ingressAddressMs: 20, certificateReadyMs: 40, namespaceTerminationMs: 100, timeScale: 0.002 },
+      timings: { podStartMs: 40, podReadyMs: 80, jobCompleteMs: 80, pvcBindMs: 20, ingressAddressMs: 20, certificateReadyMs: 40, namespaceTerminationMs: 600, timeScale: 0.002 },
     });
     kc = new k8s.KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
