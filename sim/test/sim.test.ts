@@ -203,4 +203,19 @@ describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
     expect(app.status.health.status).toBe('Missing');
     await expect(core.readNamespace({ name: 'store-golf' })).rejects.toMatchObject({ code: 404 });
   });
+
+  it('self-heals: a resource deleted behind Argo CD\'s back is re-created by an automated sync', async () => {
+    addStore('hotel', sealedValues('hotel'));
+    await waitFor('store-hotel Healthy', async () => (await getApp('store-hotel'))?.status?.health?.status === 'Healthy');
+    const before = (await getApp('store-hotel'))?.status?.operationState?.startedAt;
+    await core.deleteNamespacedService({ namespace: 'store-hotel', name: 'wordpress' });
+    const healed = await waitFor('Service back', async () => core.readNamespacedService({ namespace: 'store-hotel', name: 'wordpress' }).then((s) => s, () => undefined));
+    expect(healed.metadata?.annotations?.['argocd.argoproj.io/tracking-id']).toBe('store-hotel:/Service:store-hotel/wordpress');
+    const app = await waitFor('Synced again', async () => {
+      const a = await getApp('store-hotel');
+      return a?.status?.sync?.status === 'Synced' ? a : undefined;
+    });
+    expect(app.status.operationState.startedAt >= before).toBe(true);
+    expect(app.status.operationState.syncResult.resources).toContainEqual(expect.objectContaining({ kind: 'Service', name: 'wordpress', message: 'service/wordpress created' }));
+  });
 });
