@@ -1,3 +1,8 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
 
@@ -27,6 +32,17 @@ describe('the pipeline under cluster faults (sim)', () => {
     expect(health.body.components).toContainEqual(expect.objectContaining({ component: 'wordpress', ready: false, reason: 'CrashLoopBackOff', restarts: expect.any(Number) }));
     expect(health.body.message).toMatch(/CrashLoopBackOff/);
 
+    // An operator adds overrides.yaml through Git (as a merged pull request would); a retry re-renders the store.
+    const work = mkdtempSync(join(tmpdir(), 'operator-'));
+    // Asynchronous: the git server runs in this process and must keep answering.
+    const sh = (...args: string[]) => promisify(execFile)('git', args, { cwd: work });
+    await sh('clone', '-q', h.git.repoUrl('gitops.git'), '.');
+    writeFileSync(join(work, 'stores', id, 'overrides.yaml'), '# operator: more PHP memory for this shop\nwordpress:\n  php:\n    memoryLimit: 384M\n');
+    await sh('add', '.');
+    await sh('-c', 'user.name=Operator', '-c', 'user.email=op@example.com', 'commit', '-qm', 'More PHP memory for crashy');
+    await sh('push', '-q', 'origin', 'HEAD:main');
+    rmSync(work, { recursive: true, force: true });
+
     h.sim.faults.clear();
     const retry = await h.request('POST', `/api/v1/stores/${id}/retry`, { token: u.token });
     expect(retry.status).toBe(202);
@@ -34,6 +50,9 @@ describe('the pipeline under cluster faults (sim)', () => {
     const ready = await h.waitForStore(u.token, id, (s) => s.status === 'Ready', 120_000);
     expect(ready.credentials.password).toBeTruthy();
     expect((await h.request('POST', `/api/v1/stores/${id}/retry`, { token: u.token })).body.code).toBe('not_in_error');
+    const tree = execFileSync('git', ['--git-dir', h.repoPath, 'ls-tree', '--name-only', `main:stores/${id}`], { encoding: 'utf8' }).trim().split('\n');
+    expect(tree.sort()).toEqual(['application.yaml', 'overrides.yaml', 'values.yaml']);
+    expect(execFileSync('git', ['--git-dir', h.repoPath, 'show', `main:stores/${id}/application.yaml`], { encoding: 'utf8' })).toContain('store-platform.io/attempt');
     const events = (await h.request('GET', `/api/v1/stores/${id}/events`, { token: u.token })).body.items.map((e: any) => e.reason);
     expect(events).toEqual(expect.arrayContaining(['Created', 'Committed', 'Degraded', 'RetryRequested', 'Healthy']));
   }, 240_000);

@@ -32,6 +32,28 @@ describe('the GitOps pipeline, end to end (real PostgreSQL, git http-backend, he
     expect(events).toContain('Pending/committed');
     expect(events.at(-1)).toBe('Ready/ready');
 
+    // No generated secret in clear text in any blob of the repo's history, nor in the logs.
+    const secret = h.sim.store.get('v1', 'Secret', `store-${id}`, 'store-secrets') as { data: Record<string, string> } | undefined;
+    expect(secret, 'the sim unsealed the SealedSecret into a Secret').toBeDefined();
+    const values = Object.entries(secret!.data).filter(([k]) => k !== 'wordpress-admin-user').map(([, v]) => Buffer.from(v, 'base64').toString('utf8'));
+    expect(values).toHaveLength(11);
+    expect(values).toContain(ready.credentials.password);
+    const blobs = execFileSync('sh', ['-c', `git --git-dir '${h.repoPath}' rev-list --objects --all | cut -d' ' -f1 | git --git-dir '${h.repoPath}' cat-file --batch`], { maxBuffer: 256 * 1024 * 1024 }).toString('latin1');
+    expect(blobs).toContain(`store-${id}`); // the scan does read the store's files
+    const logs = h.logs.text();
+    for (const v of values) {
+      expect(blobs.includes(v), 'a secret value in the repo history').toBe(false);
+      expect(logs.includes(v), 'a secret value in the logs').toBe(false);
+    }
+
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/store_provisioning_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/store_provisioning_total\{outcome="success",reason="Healthy"\} [1-9]/);
+    expect(metrics).toMatch(/gitops_commit_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/store_status_cycle_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/store_platform_jobs\{name="store.provision",state="done"\} [1-9]/);
+    for (const v of values) expect(metrics.includes(v)).toBe(false);
+
     const health = await h.request('GET', `/api/v1/stores/${id}/health`, { token: u.token });
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('healthy');
