@@ -92,6 +92,16 @@ describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
     expect(Buffer.from(secret.data?.['mysql-password'] ?? '', 'base64').toString()).toBe('s3cret');
     const ns = await core.readNamespace({ name: 'store-alpha' });
     expect(ns.status?.phase).toBe('Active');
+    const ingress = await kc.makeApiClient(k8s.NetworkingV1Api).readNamespacedIngress({ namespace: 'store-alpha', name: 'wordpress' });
+    expect(ingress.status?.loadBalancer?.ingress?.[0]?.ip).toBe('127.0.0.1');
+    const cert = await waitFor('Certificate Ready', async () => {
+      const c = (await custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace: 'store-alpha', plural: 'certificates', name: 'wordpress-tls' })) as { spec: { dnsNames: string[] }; status?: { conditions?: { type: string; status: string }[] } };
+      return c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
+    });
+    expect(cert.spec.dnsNames).toEqual(['alpha.shops.example.com']);
+    expect((await core.readNamespacedSecret({ namespace: 'store-alpha', name: 'wordpress-tls' })).type).toBe('kubernetes.io/tls');
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: 'store-alpha', name: 'wordpress-data' });
+    expect(pvc.status?.phase).toBe('Bound');
   });
 
   it('degrades a store whose values make the pod privileged, with the Pod Security admission message', async () => {
