@@ -325,6 +325,9 @@ export class KubeApiServer {
       if (method === 'PUT') next = body as KubeObject;
       else if (method === 'PATCH') {
         if (!existing && contentType !== 'application/apply-patch+yaml') throw notFound(info, route.name);
+        if (contentType === 'application/json-patch+json' && !Array.isArray(body)) {
+          throw new HttpError(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp');
+        }
         next = (contentType === 'application/json-patch+json' ? jsonPatch(existing, body as never) : mergePatch(existing ?? {}, body)) as KubeObject;
       } else throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     }
