@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { Router, type Express } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -60,7 +60,7 @@ export type Platform = {
 };
 
 /** The composition root. */
-export function createPlatform(config: Config, logger: Logger, opts: { knex?: Knex; connections?: PipelineConnections } = {}): Platform {
+export function createPlatform(config: Config, logger: Logger, opts: { knex?: Knex; connections?: PipelineConnections; ui?: RequestHandler } = {}): Platform {
   const knex = opts.knex ?? createKnex(config.databaseUrl, config.databasePoolMax);
 
   // repositories
@@ -178,6 +178,8 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   api.use(auditController({ audit: auditRepo, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
   app.use(API_PREFIX, api);
 
+  // The dashboard (SvelteKit, adapter-node) on the same port: one URL is the whole product.
+  if (opts.ui) app.use(opts.ui);
   app.use(notFoundHandler);
   app.use(errorMiddleware(audit));
 

@@ -7,6 +7,7 @@ import { createKnex } from './db/create-knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { createPlatform } from './app.ts';
 import { createWorker } from './jobs/create-worker.ts';
+import { createUiHandler } from '../../ui/server.ts';
 import { connectPipeline, initGitOpsRepo, type PipelineConnections } from './features/provisioning/connect-pipeline.ts';
 
 let config: Config;
@@ -48,7 +49,9 @@ if (config.roles.includes('worker') || config.gitops.repo) {
     if (init.created) logger.info({ sha: init.sha }, 'GitOps repo initialised from the template');
   }
 }
-const platform = createPlatform(config, logger, { knex, connections });
+const ui = config.roles.includes('api') ? await createUiHandler() : undefined;
+if (config.roles.includes('api') && !ui) logger.warn('the dashboard is not built (npm run build:ui): serving the API only');
+const platform = createPlatform(config, logger, { knex, connections, ui });
 let server: Server | undefined;
 if (config.roles.includes('api')) {
   server = platform.app.listen(config.port, config.host, () => {
