@@ -19,7 +19,7 @@ import { LogCapture } from './log-capture.ts';
 import { requestJson, type ApiResponse, type RequestOptions } from './request-json.ts';
 
 /** Fast but honest sim timings for tests (the kubelet still takes its steps, only shorter). */
-export const FAST_TIMINGS = { podStartMs: 100, podReadyMs: 150, jobCompleteMs: 150, pvcBindMs: 50, ingressAddressMs: 50, certificateReadyMs: 50, namespaceTerminationMs: 200, timeScale: 0.01 };
+export const FAST_TIMINGS = { podStartMs: 100, podReadyMs: 150, jobCompleteMs: 150, pvcBindMs: 50, ingressAddressMs: 50, certificateReadyMs: 50, namespaceTerminationMs: 200, timeScale: 0.1 };
 
 /**
  * The whole loop for end-to-end tests: a fresh database, a bare GitOps repo served by the real

@@ -11,8 +11,8 @@ let onPush: (m: PushMoment) => PushVerdict | void = () => undefined;
 const procs: Proc[] = [];
 
 beforeAll(async () => {
-  // Workers run as separate processes here. Progress deadlines scaled to 30 s: 50 stores at once load the sim.
-  h = await startPipelineHarness({}, { worker: false, timings: { timeScale: 0.1 } });
+  // Workers run as separate processes here.
+  h = await startPipelineHarness({}, { worker: false });
   proxy = await startGitPushInterceptor(h.git.url, (m) => onPush(m));
 }, 120_000);
 afterAll(async () => {
