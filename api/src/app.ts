@@ -159,6 +159,10 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   registry.route(publicApi, API_PREFIX, { method: 'get', path: '/openapi.json', summary: 'This API’s OpenAPI 3.1 document', tag: 'operations', auth: false, responses: { 200: { description: 'OpenAPI document' } } }, (_req, res) => {
     res.json(openapi());
   });
+  const PlatformInfo = z.object({ version: z.string(), cluster: z.enum(['simulated', 'kubernetes', 'none']), gitopsMode: z.enum(['push', 'pull-request']) });
+  registry.route(publicApi, API_PREFIX, { method: 'get', path: '/platform', summary: 'What this platform runs on (e.g. a simulated cluster)', tag: 'operations', auth: false, responses: { 200: { description: 'Platform facts', schema: PlatformInfo } } }, (_req, res) => {
+    res.json({ version: VERSION, cluster: config.clusterSimulated ? 'simulated' : conn ? 'kubernetes' : 'none', gitopsMode: config.gitops.mode });
+  });
   publicApi.use(authController({ users, registry, prefix: API_PREFIX }));
   app.use(API_PREFIX, publicApi);
   const docs = Router();

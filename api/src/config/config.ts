@@ -95,6 +95,8 @@ const EnvSchema = z.object({
   /** cert-manager ClusterIssuer and IngressClass rendered into each store (chart defaults when unset). */
   CLUSTER_ISSUER: z.string().optional(),
   INGRESS_CLASS: z.string().optional(),
+  /** Set by `npm start` when the cluster is the sim: shown at GET /api/v1/platform (and in the dashboard). */
+  CLUSTER_SIMULATED: bool.default(false),
   /** Allow self-service sign-up at POST /api/v1/auth/register. */
   ALLOW_REGISTRATION: bool.default(true),
 });
@@ -142,6 +144,7 @@ export type Config = Readonly<{
     sealedSecretsController: string;
     sealedSecretsNamespace: string;
   }>;
+  clusterSimulated: boolean;
   pipeline: Readonly<{ readyTimeoutMs: number; statusIntervalMs: number; retryDelayMs: number; clusterIssuer?: string; ingressClass?: string }>;
 }>;
 
@@ -221,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sealedSecretsController: e.SEALED_SECRETS_CONTROLLER,
       sealedSecretsNamespace: e.SEALED_SECRETS_NAMESPACE,
     }),
+    clusterSimulated: e.CLUSTER_SIMULATED,
     pipeline: Object.freeze({
       readyTimeoutMs: e.STORE_READY_TIMEOUT_SECONDS * 1000,
       statusIntervalMs: e.STATUS_INTERVAL_MS,

@@ -63,6 +63,10 @@ describe('OpenAPI document', () => {
 });
 
 describe('operations endpoints', () => {
+  it('/api/v1/platform says what the platform runs on', async () => {
+    expect((await t.request('GET', '/api/v1/platform')).body).toEqual({ version: expect.any(String), cluster: 'none', gitopsMode: 'push' });
+  });
+
   it('/healthz answers while /readyz checks database and migrations', async () => {
     expect((await t.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
     expect((await t.request('GET', '/readyz')).body).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });

@@ -73,6 +73,10 @@ describe('the GitOps pipeline, end to end (real PostgreSQL, git http-backend, he
     expect(audit.map((a) => a.action)).toEqual(['store.create', 'store.delete', 'store.deleted']);
   }, 180_000);
 
+  it('reports a cluster connection at /api/v1/platform (kubernetes, since CLUSTER_SIMULATED is unset here)', async () => {
+    expect((await h.request('GET', '/api/v1/platform')).body.cluster).toBe('kubernetes');
+  });
+
   it('health of an unknown store is 404', async () => {
     const u = await h.signUp();
     expect((await h.request('GET', '/api/v1/stores/00000000-0000-4000-8000-000000000000/health', { token: u.token })).status).toBe(404);
