@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startSim, type Sim, type SimOptions } from '../src/sim.ts';
 import { sealSecretValue, fetchSealingCert } from '../../renderer/src/seal.ts';
 import { createGitopsRepo, storeApplication, rootApp, storesProject, type GitopsRepo } from './gitops-repo-fixture.ts';
-import { serveGitOverHttp } from './git-http-server.ts';
+import { startGitHttpServer } from '../../renderer/src/testing/git-http-server.ts';
 import { waitFor } from './wait-for.ts';
 
 const chartDir = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'mini-store');
@@ -168,7 +168,7 @@ describe('sim API server and lifecycle', () => {
     let http: { url: string; close(): Promise<void> } | undefined;
     const repo = createGitopsRepo({ chartDir });
     cleanups.push(() => repo.cleanup());
-    http = await serveGitOverHttp(dirname(repo.bare));
+    http = await startGitHttpServer({ projectRoot: dirname(repo.bare) });
     cleanups.push(() => http?.close());
     const url = `${http.url}/gitops.git`;
     // The repo names itself by its HTTP URL, as the platform will write it.
