@@ -77,6 +77,23 @@ describe('the GitOps pipeline, end to end (real PostgreSQL, git http-backend, he
     expect((await h.request('GET', '/api/v1/platform')).body.cluster).toBe('kubernetes');
   });
 
+  it('a delete right after the create wins: the store never comes back in Git or the cluster', async () => {
+    const u = await h.signUp();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const created = await h.request('POST', '/api/v1/stores', { token: u.token, body: { name: `fleeting-${i}` } });
+      await new Promise((r) => setTimeout(r, i * 150)); // before, around and after the provision commit
+      expect((await h.request('DELETE', `/api/v1/stores/${created.body.id}`, { token: u.token })).status).toBe(202);
+      ids.push(created.body.id);
+    }
+    for (const id of ids) await h.waitForStore(u.token, id, (s) => s.gone === true, 90_000);
+    await new Promise((r) => setTimeout(r, 1500)); // a late provision commit would show up by now
+    for (const id of ids) {
+      expect(() => git('ls-tree', `main:stores/${id}`), git('log', '--format=%h %s%n%b', 'main', '--', `stores/${id}`)).toThrow();
+      expect(h.sim.store.list('argoproj.io/v1alpha1', 'Application', { namespace: 'argocd', labelSelector: `store-platform.io/store-id=${id}` })).toEqual([]);
+    }
+  }, 180_000);
+
   it('health of an unknown store is 404', async () => {
     const u = await h.signUp();
     expect((await h.request('GET', '/api/v1/stores/00000000-0000-4000-8000-000000000000/health', { token: u.token })).status).toBe(404);

@@ -55,11 +55,12 @@ export class ProvisionService {
     return again!.sealed_secrets!;
   }
 
-  private async setPhase(id: string, status: StoreModel['status'], phase: string, reason: string, message: string): Promise<void> {
+  /** Moves a store that is still Pending to another Pending phase (never out of Deleting or Error). */
+  private async setPendingPhase(id: string, phase: string, reason: string, message: string): Promise<void> {
     await this.stores.knex.transaction(async (trx) => {
       const cur = await this.stores.lockById(id, trx);
-      if (!cur || (cur.status === status && cur.phase === phase)) return;
-      await this.stores.transition(id, { status, phase, reason, message }, trx);
+      if (!cur || cur.status !== 'Pending' || cur.phase === phase) return;
+      await this.stores.transition(id, { status: 'Pending', phase, reason, message }, trx);
     });
   }
 
@@ -69,26 +70,30 @@ export class ProvisionService {
     // waits for a retry, Deleting is the delete job's.
     if (!store || store.status !== 'Pending') return 'skipped';
     const sealed = await this.ensureSecrets(store);
-    if (store.phase === 'queued') await this.setPhase(store.id, 'Pending', 'committing', 'Committing', 'Committing the store to Git.');
+    if (store.phase === 'queued') await this.setPendingPhase(store.id, 'committing', 'Committing', 'Committing the store to Git.');
 
-    const files = renderStore({ id: store.id, name: store.name, domain: store.domain, ownerId: store.owner_id, sealedSecrets: sealed, attempt: store.attempt }, this.settings.render);
-    const end = this.metrics.gitDuration.startTimer();
-    const result = await this.writer.apply(files, `Provision store ${store.name} (${store.id})${store.attempt ? `, attempt ${store.attempt + 1}` : ''}`);
-    end();
-
-    const awaitingReview = this.settings.pullRequests && !!result.pullRequest;
-    await this.stores.knex.transaction(async (trx) => {
+    // The push happens under the store's row lock: a delete requested meanwhile waits for it, so its
+    // removal commit always comes after this commit and can never be undone by it.
+    const committed = await this.stores.knex.transaction(async (trx) => {
       const cur = await this.stores.lockById(store.id, trx);
-      if (!cur || cur.status === 'Deleting') return;
-      await this.stores.markCommitted(store.id, { sha: result.sha, pullRequest: result.pullRequest }, trx);
+      if (!cur || cur.status !== 'Pending') return undefined;
+      const files = renderStore({ id: cur.id, name: cur.name, domain: cur.domain, ownerId: cur.owner_id, sealedSecrets: sealed, attempt: cur.attempt }, this.settings.render);
+      const end = this.metrics.gitDuration.startTimer();
+      const result = await this.writer.apply(files, `Provision store ${cur.name} (${cur.id})${cur.attempt ? `, attempt ${cur.attempt + 1}` : ''}`);
+      end();
+      const awaitingReview = this.settings.pullRequests && !!result.pullRequest;
+      await this.stores.markCommitted(cur.id, { sha: result.sha, pullRequest: result.pullRequest }, trx);
       await this.stores.transition(
-        store.id,
+        cur.id,
         awaitingReview
           ? { status: 'Pending', phase: 'awaiting review', reason: 'PullRequestOpened', message: `Waiting for review: ${result.pullRequest!.url}` }
           : { status: 'Pending', phase: 'committed', reason: 'Committed', message: `Committed ${result.sha.slice(0, 12)}; waiting for Argo CD.` },
         trx,
       );
+      return { result, awaitingReview };
     });
+    if (!committed) return 'skipped';
+    const { result, awaitingReview } = committed;
     this.logger.info({ storeId: store.id, sha: result.sha, changed: result.changed, pullRequest: result.pullRequest?.number }, 'store committed');
     if (!awaitingReview) await this.refresh(store.id);
     return 'committed';

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { StoreRepository } from '../stores/store-repository.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
@@ -82,10 +83,14 @@ export class StatusService {
     // An Error from a failed sync of this commit stays until a retry makes a new commit; only Ready
     // (Argo CD's self-heal or an operator's fix) lifts it.
     if (store.status === 'Error' && mapped.status === 'Pending') return false;
-    await this.stores.knex.transaction(async (trx) => {
+    const applied = await this.stores.knex.transaction(async (trx) => {
+      // The cycle read the store a moment ago: a delete or retry since then wins over this mapping.
+      if (!(await this.unchanged(store, trx))) return false;
       await this.stores.transition(store.id, { status: mapped.status, phase: mapped.phase, reason: mapped.reason, message: mapped.message }, trx);
       if (mapped.status === 'Ready') await this.stores.markReady(store.id, trx);
+      return true;
     });
+    if (!applied) return false;
     if (mapped.status === 'Ready' && store.status !== 'Ready') {
       this.metrics.provisionOutcomes.inc({ outcome: 'success', reason: 'Healthy' });
       if (!store.ready_at) this.metrics.provisionDuration.observe((Date.now() - new Date(store.created_at).getTime()) / 1000);
@@ -100,16 +105,25 @@ export class StatusService {
     const pr = await this.settings.pullRequest(store.pull_request_number);
     if (pr.merged && pr.mergeCommitSha) {
       await this.stores.knex.transaction(async (trx) => {
+        if (!(await this.unchanged(store, trx))) return;
         await this.stores.markCommitted(store.id, { sha: pr.mergeCommitSha!, pullRequest: { number: store.pull_request_number!, url: store.pull_request_url ?? '' } }, trx);
         await this.stores.transition(store.id, { status: 'Pending', phase: 'committed', reason: 'PullRequestMerged', message: `Pull request #${store.pull_request_number} merged; waiting for Argo CD.` }, trx);
       });
       return true;
     }
     if (pr.state === 'closed' && !pr.merged) {
-      await this.stores.knex.transaction((trx) => this.stores.transition(store.id, { status: 'Error', phase: 'failed', reason: 'PullRequestClosed', message: `Pull request #${store.pull_request_number} was closed without merging.` }, trx));
+      await this.stores.knex.transaction(async (trx) => {
+        if (await this.unchanged(store, trx)) await this.stores.transition(store.id, { status: 'Error', phase: 'failed', reason: 'PullRequestClosed', message: `Pull request #${store.pull_request_number} was closed without merging.` }, trx);
+      });
       return true;
     }
     return false;
+  }
+
+  /** Locks the store's row and tells whether it is still in the state the cycle read. */
+  private async unchanged(store: StoreModel, trx: Knex.Transaction): Promise<boolean> {
+    const cur = await this.stores.lockById(store.id, trx);
+    return !!cur && cur.status === store.status && cur.phase === store.phase && cur.commit_sha === store.commit_sha;
   }
 
   /** Removes the record once Git no longer has the store (commit made), the Application is gone and the namespace too. */
