@@ -44,7 +44,7 @@ export type PipelineHarness = {
 };
 
 let n = 0;
-export async function startPipelineHarness(env: Record<string, string> = {}, opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> } = {}): Promise<PipelineHarness> {
+export async function startPipelineHarness(env: Record<string, string> | ((ctx: { repoPath: string; repoUrl: string }) => Promise<Record<string, string>>) = {}, opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> } = {}): Promise<PipelineHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'sp-e2e-'));
   const repoPath = await createBareRepo(dir, 'gitops.git');
   // No auth on this server: the sim, like Argo CD without a repository secret, reads it anonymously.
@@ -68,7 +68,7 @@ export async function startPipelineHarness(env: Record<string, string> = {}, opt
     JOB_POLL_INTERVAL_MS: '200',
     JOB_RETRY_DELAY_MS: '200',
     STORE_READY_TIMEOUT_SECONDS: '120',
-    ...env,
+    ...(typeof env === 'function' ? await env({ repoPath, repoUrl }) : env),
   };
   const config = loadConfig(fullEnv);
   const logs = new LogCapture();
