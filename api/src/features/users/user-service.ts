@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { Config } from '../../config/config.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors/app-error.ts';
@@ -46,7 +47,7 @@ export class UserService {
 
   async login(input: { email: string; password: string }, req: Request) {
     const user = await this.users.findByEmail(input.email);
-    this.dummyHash ??= this.hasher.hash(`dummy-${Math.random()}`);
+    this.dummyHash ??= this.hasher.hash(randomUUID());
     const ok = await this.hasher.verify(input.password, user?.password_hash ?? (await this.dummyHash));
     if (!user || !ok) {
       await this.audit.record({ action: 'auth.login', outcome: 'failure', req, userId: user?.id ?? null, identity: input.email.toLowerCase(), details: { reason: user ? 'wrong_password' : 'unknown_user' } });
