@@ -25,7 +25,7 @@ beforeAll(async () => {
   process.env.DASHBOARD_POLL_INTERVAL_MS = String(POLL_MS);
   process.env.DASHBOARD_POLL_MAX_INTERVAL_MS = String(POLL_MS * 4);
   // Pods take a couple of seconds, so a person (and this test) sees the Pending steps.
-  h = await startPipelineHarness({}, { timings: { podStartMs: 1000, podReadyMs: 1500 } });
+  h = await startPipelineHarness({ CLUSTER_SIMULATED: 'true' }, { timings: { podStartMs: 1000, podReadyMs: 1500 } });
   const ui = await createUiHandler();
   const app = express();
   app.use(ui!);
@@ -54,6 +54,8 @@ describe('Dashboard over the real pipeline', () => {
     await page.fill('#password', 'a long enough password');
     await page.click('button:has-text("Create account")');
     await page.waitForURL(`${baseUrl}/stores`);
+    // The footer says plainly that the cluster is simulated.
+    expect(await page.getByTestId('simulated-cluster').textContent()).toContain('Simulated cluster');
 
     await page.fill('#store-name', 'live-shop');
     await page.click('button:has-text("Create store")');
