@@ -31,6 +31,7 @@ import { StoreService } from './features/stores/store-service.ts';
 import { storeController } from './features/stores/store-controller.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { createStoreRateLimiter } from './rate-limit/create-store-rate-limiter.ts';
+import { createLoginRateLimiter } from './rate-limit/create-login-rate-limiter.ts';
 import type { PipelineConnections } from './features/provisioning/connect-pipeline.ts';
 import { ProvisionService } from './features/provisioning/provision-service.ts';
 import { StatusService } from './features/provisioning/status-service.ts';
@@ -163,7 +164,7 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   registry.route(publicApi, API_PREFIX, { method: 'get', path: '/platform', summary: 'What this platform runs on (e.g. a simulated cluster)', tag: 'operations', auth: false, responses: { 200: { description: 'Platform facts', schema: PlatformInfo } } }, (_req, res) => {
     res.json({ version: VERSION, cluster: config.clusterSimulated ? 'simulated' : conn ? 'kubernetes' : 'none', gitopsMode: config.gitops.mode });
   });
-  publicApi.use(authController({ users, registry, prefix: API_PREFIX }));
+  publicApi.use(authController({ users, registry, prefix: API_PREFIX, loginLimiter: createLoginRateLimiter(knex, config.loginFailuresPer15Min) }));
   app.use(API_PREFIX, publicApi);
   const docs = Router();
   registry.route(docs, '/api', { method: 'get', path: '/docs', summary: 'Rendered API reference', tag: 'operations', auth: false, responses: { 200: { description: 'HTML page' } } }, (_req, res) => {

@@ -64,6 +64,26 @@ describe('register and login', () => {
   });
 });
 
+describe('sign-in throttling', () => {
+  it('after 10 failed sign-ins for one e-mail from one address, refuses even the right password (429, Retry-After); others are unaffected', async () => {
+    await t.signUp('target@example.com', 'the right password!');
+    for (let i = 0; i < 10; i++) {
+      expect((await t.request('POST', '/api/v1/auth/login', { body: { email: 'target@example.com', password: `guess number ${i}` } })).status).toBe(401);
+    }
+    const blocked = await t.request('POST', '/api/v1/auth/login', { body: { email: 'TARGET@example.com', password: 'the right password!' } });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.code).toBe('too_many_attempts');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    await t.signUp('bystander@example.com', 'another right password');
+    expect((await t.request('POST', '/api/v1/auth/login', { body: { email: 'bystander@example.com', password: 'another right password' } })).status).toBe(200);
+  });
+
+  it('does not count successful sign-ins', async () => {
+    await t.signUp('regular@example.com', 'my usual password');
+    for (let i = 0; i < 12; i++) expect((await t.request('POST', '/api/v1/auth/login', { body: { email: 'regular@example.com', password: 'my usual password' } })).status).toBe(200);
+  });
+});
+
 describe('JWT validation (passport-jwt, algorithm pinned)', () => {
   let userId: string;
   beforeAll(async () => {

@@ -36,6 +36,8 @@ const EnvSchema = z.object({
   JWT_JWKS_ALGORITHMS: list.pipe(z.array(z.enum(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256']))).default(['RS256']),
   /** Accepted store creates per user per minute, shared by all replicas. */
   CREATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(1),
+  /** Failed sign-ins allowed per e-mail and source address in 15 minutes (then 429). */
+  LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).max(10000).default(10),
   /** Stores per user unless an operator sets an override. */
   DEFAULT_STORE_QUOTA: z.coerce.number().int().min(0).max(10000).default(5),
   /** pino level. */
@@ -45,7 +47,7 @@ const EnvSchema = z.object({
   /** How often a worker polls for due jobs, milliseconds (NOTIFY wakes it sooner). */
   JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60000).default(2000),
   /** A running job is considered dead (and started again) after this many milliseconds without finishing. */
-  JOB_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  JOB_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(2 * 60_000),
   /** Trust X-Forwarded-For from this many proxies (for source IPs in audit events). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Set in production: refuses to start without JWT_SECRET (or JWT_JWKS_URL). */
@@ -117,6 +119,7 @@ export type Config = Readonly<{
     jwksAlgorithms: readonly string[];
   }>;
   createRateLimitPerMinute: number;
+  loginFailuresPer15Min: number;
   defaultStoreQuota: number;
   logLevel: string;
   workerConcurrency: number;
@@ -193,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jwksAlgorithms: Object.freeze([...e.JWT_JWKS_ALGORITHMS]),
     }),
     createRateLimitPerMinute: e.CREATE_RATE_LIMIT_PER_MINUTE,
+    loginFailuresPer15Min: e.LOGIN_FAILURES_PER_15_MIN,
     defaultStoreQuota: e.DEFAULT_STORE_QUOTA,
     logLevel: e.LOG_LEVEL,
     workerConcurrency: e.WORKER_CONCURRENCY,

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { parseOrThrow } from '../../http/validate.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
@@ -7,7 +7,7 @@ import { presentUser } from '../users/user-presenter.ts';
 import { LoginBody, MeResponse, RegisterBody, TokenResponse, UserResponse } from './auth.schema.ts';
 
 /** Public sign-up and sign-in (mounted before authentication). */
-export function authController({ users, registry, prefix }: { users: UserService; registry: ApiRegistry; prefix: string }): Router {
+export function authController({ users, registry, prefix, loginLimiter }: { users: UserService; registry: ApiRegistry; prefix: string; loginLimiter: RequestHandler }): Router {
   const router = Router();
   registry.route(
     router,
@@ -21,7 +21,8 @@ export function authController({ users, registry, prefix }: { users: UserService
   registry.route(
     router,
     prefix,
-    { method: 'post', path: '/auth/login', summary: 'Exchange e-mail and password for an access token', tag: 'auth', auth: false, body: LoginBody, responses: { 200: { description: 'A bearer token', schema: TokenResponse }, 401: { description: 'Wrong e-mail or password' }, 422: { description: 'Validation failed' } } },
+    { method: 'post', path: '/auth/login', summary: 'Exchange e-mail and password for an access token', tag: 'auth', auth: false, body: LoginBody, responses: { 200: { description: 'A bearer token', schema: TokenResponse }, 401: { description: 'Wrong e-mail or password' }, 422: { description: 'Validation failed' }, 429: { description: '`too_many_attempts`: too many failed sign-ins (Retry-After)' } } },
+    loginLimiter,
     async (req, res) => {
       res.json(await users.login(parseOrThrow(LoginBody, req.body ?? {}, 'body'), req));
     },
