@@ -60,6 +60,11 @@ export function createWorker(config: Config, logger: Logger, jobs: JobDefinition
         try {
           await def.run(data, ctx);
         } catch (err) {
+          if (def.everyMs) {
+            // A recurring job's retry is its next run (e.g. the status cycle while the cluster is down).
+            log.warn({ err: (err as Error).message, nextInMs: def.everyMs }, 'recurring job failed; it runs again at its next interval');
+            return;
+          }
           const transient = def.isTransient?.(err) ?? true;
           if (!transient || ctx.lastAttempt) {
             log.error({ err: (err as Error).message, transient }, transient ? 'job failed; retries exhausted' : 'job failed permanently');

@@ -43,8 +43,7 @@ export function pipelineJobs(deps: { provision: ProvisionService; status: Status
       run: async () => {
         await status.cycle();
       },
-      // The next cycle is the retry: a cluster that is down for a while changes nothing and is polled again.
-      isTransient: () => false,
+      // No retries: the next cycle is the retry (a cluster that is down for a while changes nothing meanwhile).
     },
   ];
 }
