@@ -1,9 +1,10 @@
 import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { ArgoApplication } from './application-status.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, STORE_ID_LABEL } from '../../../../renderer/src/render-store.ts';
 
-/** Label every platform-managed Application carries (the renderer sets it). */
-export const MANAGED_SELECTOR = 'store-platform.io/managed-by=store-platform';
-export const STORE_ID_LABEL = 'store-platform.io/store-id';
+/** Label every platform-managed Application carries (the renderer sets it; the root app has it too). */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+export { STORE_ID_LABEL };
 
 /** The cluster could not be reached or answered 5xx: a transient failure, retried. */
 export class ClusterUnavailableError extends Error {

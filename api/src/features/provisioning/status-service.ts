@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { storeResourceName } from '../../../../renderer/src/render-store.ts';
 import type { StoreRepository } from '../stores/store-repository.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -72,7 +73,7 @@ export class StatusService {
     for (const r of revisions) if (await this.settings.includes(store.commit_sha, r).catch(() => false)) containing.add(r);
     let podDetails: string | undefined;
     if (app?.status?.health?.status === 'Degraded') {
-      podDetails = describePods(await this.cluster.listPods(`store-${store.id}`, 'app.kubernetes.io/component in (wordpress,mysql,setup)')).problems.join('; ') || undefined;
+      podDetails = describePods(await this.cluster.listPods(storeResourceName(store.id), 'app.kubernetes.io/component in (wordpress,mysql,setup)')).problems.join('; ') || undefined;
     }
     const mapped = mapApplicationStatus(
       { status: store.status, phase: store.phase, commitSha: store.commit_sha, committedAt: store.committed_at },
@@ -130,7 +131,7 @@ export class StatusService {
   private async reconcileDeletion(store: StoreModel, app: ArgoApplication | undefined): Promise<boolean> {
     if (store.phase !== 'pruning') return false; // the delete job has not removed it from Git yet
     if (app) return false;
-    const phase = await this.cluster.namespacePhase(`store-${store.id}`);
+    const phase = await this.cluster.namespacePhase(storeResourceName(store.id));
     if (phase !== null) {
       if (store.message !== 'Namespace terminating.' && phase === 'Terminating') {
         await this.stores.knex.transaction((trx) => this.stores.transition(store.id, { status: 'Deleting', phase: 'pruning', reason: 'NamespaceTerminating', message: 'Namespace terminating.' }, trx));

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { storeResourceName } from '../../../../renderer/src/render-store.ts';
 import { z } from 'zod';
 import { parseOrThrow } from '../../http/validate.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
@@ -29,7 +30,7 @@ export function storeHealthController({ stores, cluster, registry, prefix }: { s
       await stores.getVisible(req.auth!, id, req);
       let pods;
       try {
-        pods = await cluster.listPods(`store-${id}`, 'app.kubernetes.io/component in (wordpress,mysql)');
+        pods = await cluster.listPods(storeResourceName(id), 'app.kubernetes.io/component in (wordpress,mysql)');
       } catch (err) {
         if (err instanceof ClusterUnavailableError) throw new ServiceUnavailableError('The cluster cannot be reached; the store’s health is unknown right now.');
         throw err;
