@@ -31,7 +31,7 @@ export class ApiKeyRepository {
     await this.ApiKey.query().patch({ revoked_at: this.knex.fn.now() as unknown as Date }).where('id', id).whereNull('revoked_at');
   }
 
-  /** Records use at most once a minute per key, so authentication does not write on every request. */
+  /** Records use now (the guard in SQL keeps concurrent requests from all writing). */
   async touch(id: string): Promise<void> {
     await this.knex('api_keys')
       .update({ last_used_at: this.knex.fn.now() })

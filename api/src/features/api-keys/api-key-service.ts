@@ -49,7 +49,8 @@ export class ApiKeyService {
   async verify(key: string): Promise<ApiKeyModel | null> {
     const apiKey = await this.keys.findByHash(hashApiKey(key));
     if (!apiKey || apiKey.revoked_at) return null;
-    await this.keys.touch(apiKey.id);
+    // Last use is recorded at most once a minute: no write on every authenticated request.
+    if (!apiKey.last_used_at || Date.now() - new Date(apiKey.last_used_at).getTime() > 60_000) await this.keys.touch(apiKey.id);
     return apiKey;
   }
 

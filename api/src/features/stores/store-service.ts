@@ -55,10 +55,7 @@ export class StoreService {
         if (store) return store;
       }
     }
-    const same = await this.stores.findByOwnerAndName(user.userId, n.name);
-    if (!same) return undefined;
-    if (same.domain !== n.domain) throw new ConflictError('name_taken', `You already have a store named "${same.name}" with the domain ${same.domain}.`);
-    return same;
+    return StoreService.sameRequestOrConflict(await this.stores.findByOwnerAndName(user.userId, n.name), n);
   }
 
   /** Creates a Pending store and its provision job; `replayed` when a concurrent twin won the race. */
@@ -67,11 +64,9 @@ export class StoreService {
       // Locking the owner's row serialises this user's creates: the count below cannot go stale.
       const owner = await this.users.lockById(user.userId, trx);
       if (!owner) throw new NotFoundError('User not found.');
-      const twin = await this.stores.findByOwnerAndName(user.userId, n.name, trx);
-      if (twin) {
-        if (twin.domain !== n.domain) throw new ConflictError('name_taken', `You already have a store named "${twin.name}" with the domain ${twin.domain}.`);
-        return { store: twin, replayed: true };
-      }
+      // A concurrent twin of this request may have committed since the replay check.
+      const twin = StoreService.sameRequestOrConflict(await this.stores.findByOwnerAndName(user.userId, n.name, trx), n);
+      if (twin) return { store: twin, replayed: true };
       const limit = owner.store_quota ?? this.config.defaultStoreQuota;
       if ((await this.stores.countByOwner(user.userId, trx)) >= limit) throw new QuotaExceededError(limit);
       if (await this.stores.findByDomain(n.domain, trx)) throw StoreService.domainTaken(n.domain);
@@ -89,6 +84,12 @@ export class StoreService {
     });
     if (!result.replayed) await this.audit.record({ action: 'store.create', outcome: 'success', req, storeId: result.store.id, resource: `store:${result.store.id}`, details: { name: n.name, domain: n.domain } });
     return result;
+  }
+
+  /** The owner's store of that name is this request again (same domain), or a 409 (another domain). */
+  private static sameRequestOrConflict(existing: StoreModel | undefined, n: NormalizedCreate): StoreModel | undefined {
+    if (existing && existing.domain !== n.domain) throw new ConflictError('name_taken', `You already have a store named "${existing.name}" with the domain ${existing.domain}.`);
+    return existing;
   }
 
   private static domainTaken(domain: string): ValidationError {
