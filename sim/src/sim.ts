@@ -15,7 +15,7 @@ import { Faults, faultInputSchema } from './faults.ts';
 import { KubeApiServer, statusObject, type RequestStats } from './kube-api-server.ts';
 import { SealedSecretsController } from './sealed-secrets-controller.ts';
 import { Kubelet, DEFAULT_TIMINGS, type KubeletTimings } from './kubelet.ts';
-import { ArgoCdController } from './argocd-controller.ts';
+import { ArgoCdController } from './argocd/controller.ts';
 import { GitRepos } from './git-repos.ts';
 
 export type SimLogger = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
