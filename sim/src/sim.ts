@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { ClusterStore } from './cluster-store.ts';
 import { Faults, faultInputSchema } from './faults.ts';
 import { KubeApiServer, statusObject, type RequestStats } from './kube-api-server.ts';
+import { ControlRouter } from './api-server/control-router.ts';
 import { SealedSecretsController } from './sealed-secrets-controller.ts';
 import { Kubelet, DEFAULT_TIMINGS, type KubeletTimings } from './kubelet.ts';
 import { ArgoCdController } from './argocd/controller.ts';
@@ -205,9 +206,11 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     tls,
-    control: async (method, path, body) => {
-      if (method === 'GET' && path === '/info') {
-        return {
+    control: new ControlRouter([
+      {
+        method: 'GET',
+        path: '/info',
+        handle: () => ({
           status: 200,
           body: {
             simulated: true,
@@ -219,45 +222,70 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
             pollMs: argocd.o.pollMs,
             timings: kubelet.t,
           },
-        };
-      }
-      if (method === 'GET' && path === '/stats') return { status: 200, body: stats() };
-      if (method === 'GET' && path === '/faults') return { status: 200, body: { items: faults.list() } };
-      if (method === 'POST' && path === '/faults') {
-        const parsed = faultInputSchema.safeParse(body);
-        if (!parsed.success) {
-          return { status: 422, body: statusObject(422, 'Invalid', `invalid fault: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`) };
-        }
-        const fault = faults.add(parsed.data);
-        log('warn', 'fault injected', { fault });
-        return { status: 201, body: fault };
-      }
-      if (method === 'DELETE' && path === '/faults') {
-        faults.clear();
-        return { status: 200, body: { items: [] } };
-      }
-      const m = /^\/faults\/([^/]+)$/.exec(path);
-      if (method === 'DELETE' && m) {
-        return faults.remove(m[1] as string) ? { status: 200, body: { id: m[1] } } : { status: 404, body: statusObject(404, 'NotFound', `fault ${JSON.stringify(m[1])} not found`) };
-      }
-      if (method === 'POST' && path === '/refresh') {
-        await refresh();
-        return { status: 200, body: { refreshed: true } };
-      }
-      if (method === 'POST' && path === '/reset') {
-        await reset();
-        return { status: 200, body: { reset: true } };
-      }
-      if (method === 'POST' && path === '/stats/reset') {
-        api.resetStats();
-        return { status: 200, body: stats() };
-      }
-      if (method === 'POST' && path === '/sealing-keys/rotate') {
-        sealedSecrets.rotateKey();
-        return { status: 200, body: { certPem: sealedSecrets.certPem } };
-      }
-      return undefined;
-    },
+        }),
+      },
+      { method: 'GET', path: '/stats', handle: () => ({ status: 200, body: stats() }) },
+      { method: 'GET', path: '/faults', handle: () => ({ status: 200, body: { items: faults.list() } }) },
+      {
+        method: 'POST',
+        path: '/faults',
+        handle: (body) => {
+          const parsed = faultInputSchema.safeParse(body);
+          if (!parsed.success) {
+            return { status: 422, body: statusObject(422, 'Invalid', `invalid fault: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`) };
+          }
+          const fault = faults.add(parsed.data);
+          log('warn', 'fault injected', { fault });
+          return { status: 201, body: fault };
+        },
+      },
+      {
+        method: 'DELETE',
+        path: '/faults',
+        handle: () => {
+          faults.clear();
+          return { status: 200, body: { items: [] } };
+        },
+      },
+      {
+        method: 'DELETE',
+        path: /^\/faults\/([^/]+)$/,
+        handle: (_body, [id]) =>
+          faults.remove(id as string) ? { status: 200, body: { id } } : { status: 404, body: statusObject(404, 'NotFound', `fault ${JSON.stringify(id)} not found`) },
+      },
+      {
+        method: 'POST',
+        path: '/refresh',
+        handle: async () => {
+          await refresh();
+          return { status: 200, body: { refreshed: true } };
+        },
+      },
+      {
+        method: 'POST',
+        path: '/reset',
+        handle: async () => {
+          await reset();
+          return { status: 200, body: { reset: true } };
+        },
+      },
+      {
+        method: 'POST',
+        path: '/stats/reset',
+        handle: () => {
+          api.resetStats();
+          return { status: 200, body: stats() };
+        },
+      },
+      {
+        method: 'POST',
+        path: '/sealing-keys/rotate',
+        handle: () => {
+          sealedSecrets.rotateKey();
+          return { status: 200, body: { certPem: sealedSecrets.certPem } };
+        },
+      },
+    ]),
   });
   const url = await api.listen();
   const kubeconfigPath = options.kubeconfigPath ?? join(dir, 'kubeconfig');
