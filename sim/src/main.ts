@@ -50,8 +50,6 @@ export const simEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type SimEnv = z.infer<typeof simEnvSchema>;
-
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const c = simEnvSchema.parse(env);
   const logger = pino({ level: c.LOG_LEVEL, base: { component: 'sim', simulated: true } });

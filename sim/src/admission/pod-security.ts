@@ -321,14 +321,6 @@ export function formatPodSecurityError(podName: string, violations: readonly str
   return `pods ${JSON.stringify(podName)} is forbidden: violates PodSecurity "${level}:latest": ${violations.join(', ')}`;
 }
 
-/**
- * The warning the API server returns when a workload (Deployment, Job…) has a pod template that would
- * be rejected: `would violate PodSecurity "restricted:latest": ...`.
- */
-export function formatPodSecurityWarning(violations: readonly string[], level: PodSecurityLevel = 'restricted'): string {
-  return `would violate PodSecurity "${level}:latest": ${violations.join(', ')}`;
-}
-
 /** The enforced level of a namespace, from its `pod-security.kubernetes.io/enforce` label. */
 export function enforcedLevel(namespaceLabels: Record<string, string> | undefined): PodSecurityLevel {
   const v = namespaceLabels?.['pod-security.kubernetes.io/enforce'];
