@@ -11,6 +11,7 @@ import { parseLabelSelector, InvalidSelectorError } from '../label-selector.ts';
 import { validateObject, formatInvalidObject } from '../admission/schema.ts';
 import { admitPod } from '../admission/pod-admission.ts';
 import { admitObjectCount } from '../admission/object-count-quota.ts';
+import { checkUpdate } from '../admission/immutable-fields.ts';
 import { HttpError, notFound, statusObject } from './http-error.ts';
 import { jsonPatch, mergePatch, readBody } from './patch.ts';
 import type { Route } from './route.ts';
@@ -121,6 +122,13 @@ async function write(r: VerbRequest): Promise<void> {
   const errors = validateObject(forValidation);
   if (errors.length) {
     throw new HttpError(422, 'Invalid', formatInvalidObject(next, errors), { name: next.metadata.name, ...(info.group ? { group: info.group } : {}), kind: info.kind, causes: errors.map((m) => ({ reason: 'FieldValueInvalid', message: m })) });
+  }
+  if (existing) {
+    const refused = checkUpdate(existing, next);
+    if (refused) {
+      const details = { name: next.metadata.name, ...(info.group ? { group: info.group } : {}), kind: info.kind, ...(refused.causes.length ? { causes: refused.causes.map((m) => ({ reason: m.includes(': Forbidden: ') ? 'FieldValueForbidden' : 'FieldValueInvalid', message: m })) } : {}) };
+      throw new HttpError(refused.code, refused.reason, refused.message, details);
+    }
   }
   if (info.namespaced) {
     const ns = store.get('v1', 'Namespace', undefined, next.metadata.namespace as string);

@@ -7,23 +7,51 @@ import { kindInfo } from '../kinds.ts';
 import { TRACKING, trackingId } from './tracking.ts';
 import type { Task } from './waves.ts';
 
-export type HookType = 'PreSync' | 'Sync' | 'PostSync';
+export type HookType = 'PreSync' | 'Sync' | 'PostSync' | 'SyncFail';
 
-export /** Helm hooks → Argo CD hooks (https://argo-cd.readthedocs.io/en/stable/user-guide/helm/#helm-hooks). */
-function hookOf(o: KubeObject): { hook?: HookType; skip: boolean; deletePolicy: string[]; weight: number } {
+export type HookDeletePolicy = 'BeforeHookCreation' | 'HookSucceeded' | 'HookFailed';
+
+const HOOK_DELETE_POLICIES: readonly string[] = ['BeforeHookCreation', 'HookSucceeded', 'HookFailed'];
+
+/** Helm's hook-delete-policy values and the Argo CD policy each maps to (gitops-engine pkg/sync/hook/helm). */
+const HELM_DELETE_POLICIES: Record<string, HookDeletePolicy> = {
+  'before-hook-creation': 'BeforeHookCreation',
+  'hook-succeeded': 'HookSucceeded',
+  'hook-failed': 'HookFailed',
+};
+
+function csv(v: string | undefined): string[] {
+  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * A hook's delete policies: Argo CD's annotation and Helm's (mapped) together, BeforeHookCreation when
+ * neither names one (gitops-engine pkg/sync/hook/delete_policy.go DeletePolicies).
+ */
+export function deletePolicies(o: KubeObject): HookDeletePolicy[] {
   const a = o.metadata.annotations ?? {};
+  const policies = new Set<HookDeletePolicy>();
+  for (const p of csv(a['argocd.argoproj.io/hook-delete-policy'])) if (HOOK_DELETE_POLICIES.includes(p)) policies.add(p as HookDeletePolicy);
+  for (const p of csv(a['helm.sh/hook-delete-policy'])) if (HELM_DELETE_POLICIES[p]) policies.add(HELM_DELETE_POLICIES[p]);
+  return policies.size ? [...policies] : ['BeforeHookCreation'];
+}
+
+/** Helm hooks → Argo CD hooks (https://argo-cd.readthedocs.io/en/stable/user-guide/helm/#helm-hooks). */
+export function hookOf(o: KubeObject): { hook?: HookType; skip: boolean; deletePolicy: HookDeletePolicy[]; weight: number } {
+  const a = o.metadata?.annotations ?? {};
   const argo = a['argocd.argoproj.io/hook'];
-  const deletePolicy = (a['argocd.argoproj.io/hook-delete-policy'] ?? a['helm.sh/hook-delete-policy'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const weight = Number(a['argocd.argoproj.io/sync-wave'] ?? a['helm.sh/hook-weight'] ?? 0) || 0;
   if (argo) {
-    const first = argo.split(',')[0]?.trim();
+    const deletePolicy = deletePolicies(o);
+    const first = csv(argo)[0];
     if (first === 'Skip') return { skip: true, deletePolicy, weight };
-    if (first === 'PreSync' || first === 'Sync' || first === 'PostSync') return { hook: first, skip: false, deletePolicy, weight };
-    return { skip: true, deletePolicy, weight }; // SyncFail / PostDelete: not run by the sim's sync
+    if (first === 'PreSync' || first === 'Sync' || first === 'PostSync' || first === 'SyncFail') return { hook: first, skip: false, deletePolicy, weight };
+    return { skip: true, deletePolicy, weight }; // PostDelete: not run by the sim
   }
   const helm = a['helm.sh/hook'];
-  if (!helm) return { skip: false, deletePolicy, weight };
-  const kinds = helm.split(',').map((s) => s.trim());
+  if (!helm) return { skip: false, deletePolicy: [], weight };
+  const deletePolicy = deletePolicies(o);
+  const kinds = csv(helm);
   if (kinds.some((k) => k === 'pre-install' || k === 'pre-upgrade')) return { hook: 'PreSync', skip: false, deletePolicy, weight };
   if (kinds.some((k) => k === 'post-install' || k === 'post-upgrade')) return { hook: 'PostSync', skip: false, deletePolicy, weight };
   return { skip: true, deletePolicy, weight }; // test, crd-install, *-delete, *-rollback: ignored

@@ -11,9 +11,10 @@ import { kindInfo } from '../kinds.ts';
 import { validateObject } from '../admission/schema.ts';
 import { admitPod, admitPersistentVolumeClaim } from '../admission/pod-admission.ts';
 import { admitObjectCount } from '../admission/object-count-quota.ts';
+import { checkUpdate } from '../admission/immutable-fields.ts';
 import { resourceHealth, type Health } from '../health.ts';
 import type { Faults } from '../faults.ts';
-import { canonical, comparable } from './diff.ts';
+import { comparable } from './diff.ts';
 import { hookOf, keptOnPrune } from './hooks.ts';
 import { resourceNotPermitted, type ProjectLookup } from './project-policy.ts';
 import { REFRESH, groupOf, resourceRef, versionOf, type Logger } from './tracking.ts';
@@ -37,6 +38,8 @@ export interface Operation {
   startedAt: string;
   initiatedBy: Record<string, unknown>;
   groups: Task[][];
+  /** SyncFail hooks, run when the operation fails for good. */
+  syncFail: Task[];
   step: number;
   dryRunDone: boolean;
   waitingOn: Task[];
@@ -49,13 +52,15 @@ export interface Operation {
 }
 
 export function newOperation(ctx: SyncContext, app: KubeObject, sha: string, resources: Task[], hooks: Task[], initiatedBy: Record<string, unknown>, prune: boolean, manual: boolean): Operation {
-  const groups = syncGroups([...resources, ...hooks]);
+  const groups = syncGroups([...resources, ...hooks.filter((h) => h.hook !== 'SyncFail')]);
+  const syncFail = hooks.filter((h) => h.hook === 'SyncFail');
   const op: Operation = {
     sha,
     source: app.spec.source,
     startedAt: kubeTime(ctx.now()),
     initiatedBy,
     groups,
+    syncFail,
     step: 0,
     dryRunDone: false,
     waitingOn: [],
@@ -122,14 +127,12 @@ export function dryRun(ctx: SyncContext, app: KubeObject, o: KubeObject, namespa
     if (live?.metadata.deletionTimestamp) return `${resourceName(o)} ${JSON.stringify(o.metadata.name)} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`;
   }
   const existing = ctx.store.get(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
-  if (existing && o.kind === 'Job' && canonical(existing.spec?.template) !== canonical(o.spec?.template) && !hookOf(o).hook) {
-    return `Job.batch ${JSON.stringify(o.metadata.name)} is invalid: spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable`;
-  }
-  if (existing && o.kind === 'PersistentVolumeClaim') {
-    const strip = (s: Record<string, unknown> | undefined) => canonical({ ...(s ?? {}), resources: undefined, volumeName: undefined });
-    if (strip(existing.spec) !== strip(o.spec)) {
-      return `PersistentVolumeClaim ${JSON.stringify(o.metadata.name)} is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims`;
-    }
+  // The API server's update checks (immutable fields), except for a hook deleted before it is created again.
+  const hook = hookOf(o);
+  const recreated = hook.hook && hook.deletePolicy.includes('BeforeHookCreation');
+  if (existing && !recreated) {
+    const refused = checkUpdate(existing, o);
+    if (refused) return refused.message;
   }
   if (!existing && info.namespaced) {
     const quotas = ctx.store.list('v1', 'ResourceQuota', { namespace: o.metadata.namespace });
@@ -195,6 +198,7 @@ export function progress(ctx: SyncContext, app: KubeObject, op: Operation): 'Suc
       return undefined;
     }
     op.message = op.retryCount ? `${message} (retried ${op.retryCount} times).` : message;
+    runSyncFailHooks(ctx, app, op);
     ctx.log('warn', 'sync failed', { app: app.metadata.name, revision: op.sha, message: op.message });
     return 'Failed';
   };
@@ -231,6 +235,7 @@ export function progress(ctx: SyncContext, app: KubeObject, op: Operation): 'Suc
         const live = ctx.store.get(t.obj.apiVersion, t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name);
         const h: Health | undefined = live ? resourceHealth(live) : t.hook ? { status: 'Healthy' } : { status: 'Missing' };
         if (h?.status === 'Degraded') {
+          if (t.hook) finishHook(ctx, op, t, false, h.message);
           const ref = `${groupOf(t.obj.apiVersion)}/${t.obj.kind}/${t.obj.metadata.name}`;
           return fail(`one or more synchronization tasks completed unsuccessfully, reason: ${h.message ?? `${ref} is Degraded`}`);
         }
@@ -241,11 +246,7 @@ export function progress(ctx: SyncContext, app: KubeObject, op: Operation): 'Suc
           return undefined;
         }
       }
-      for (const t of op.waitingOn) {
-        if (t.hook && t.deletePolicy.includes('HookSucceeded') || t.deletePolicy.includes('hook-succeeded')) {
-          ctx.store.delete(t.obj.apiVersion, t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name);
-        }
-      }
+      for (const t of op.waitingOn) if (t.hook) finishHook(ctx, op, t, true);
       op.waitingOn = [];
     }
     if (op.step === op.groups.length) break;
@@ -253,11 +254,7 @@ export function progress(ctx: SyncContext, app: KubeObject, op: Operation): 'Suc
     const errors: string[] = [];
     for (const t of group) {
       try {
-        if (t.hook) {
-          // Hooks are recreated on every sync (BeforeHookCreation, Argo CD's default for Helm hooks).
-          const existing = ctx.store.get(t.obj.apiVersion, t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name);
-          if (existing) ctx.store.remove(existing);
-        }
+        if (t.hook) deleteBeforeHookCreation(ctx, t);
         const err = dryRun(ctx, app, t.obj, new Set());
         if (err) {
           errors.push(err);
@@ -292,3 +289,33 @@ export function progress(ctx: SyncContext, app: KubeObject, op: Operation): 'Suc
   return 'Succeeded';
 }
 
+/** BeforeHookCreation (the default policy): the hook left by an earlier sync goes before it is created again. */
+function deleteBeforeHookCreation(ctx: SyncContext, t: Task): void {
+  if (!t.deletePolicy.includes('BeforeHookCreation')) return;
+  const existing = ctx.store.get(t.obj.apiVersion, t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name);
+  if (existing) ctx.store.remove(existing);
+}
+
+/** A hook that completed: its result's hookPhase, then HookSucceeded / HookFailed deletion. */
+function finishHook(ctx: SyncContext, op: Operation, t: Task, succeeded: boolean, message?: string): void {
+  const r = [...op.results].reverse().find((x) => x.kind === t.obj.kind && x.name === t.obj.metadata.name && x.hookType === t.hook);
+  if (r) {
+    r.hookPhase = succeeded ? 'Succeeded' : 'Failed';
+    if (!succeeded) {
+      r.status = 'SyncFailed';
+      if (message) r.message = message;
+    }
+  }
+  if (t.deletePolicy.includes(succeeded ? 'HookSucceeded' : 'HookFailed')) {
+    ctx.store.delete(t.obj.apiVersion, t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name);
+  }
+}
+
+/** SyncFail hooks run once the operation has failed for good (user-guide/resource_hooks/); the sim does not wait for them. */
+function runSyncFailHooks(ctx: SyncContext, app: KubeObject, op: Operation): void {
+  for (const t of op.syncFail) {
+    deleteBeforeHookCreation(ctx, t);
+    const err = dryRun(ctx, app, t.obj, new Set());
+    op.results.push(taskResult(t, err ? 'SyncFailed' : 'Synced', err ?? apply(ctx, t.obj)));
+  }
+}

@@ -3,13 +3,13 @@
  * tasks sorted by phase, wave, kind, name and grouped by phase and wave.
  */
 import type { KubeObject } from '../cluster-store.ts';
-import type { HookType } from './hooks.ts';
+import type { HookDeletePolicy, HookType } from './hooks.ts';
 
 export interface Task {
   obj: KubeObject;
   hook?: HookType;
   wave: number;
-  deletePolicy: string[];
+  deletePolicy: HookDeletePolicy[];
 }
 
 const KIND_ORDER = [
@@ -27,7 +27,7 @@ export function kindRank(kind: string): number {
 
 /** Tasks in the order they run, one group per phase and wave. */
 export function syncGroups(tasks: Task[]): Task[][] {
-  const phaseRank = { PreSync: 0, Sync: 1, PostSync: 2 } as const;
+  const phaseRank = { PreSync: 0, Sync: 1, PostSync: 2, SyncFail: 3 } as const;
   const sorted = [...tasks].sort(
     (a, b) =>
       phaseRank[a.hook ?? 'Sync'] - phaseRank[b.hook ?? 'Sync'] ||

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../cluster-store.ts';
+import { checkUpdate } from './immutable-fields.ts';
+
+const obj = (apiVersion: string, kind: string, body: Record<string, unknown>, status?: Record<string, unknown>): KubeObject => ({
+  apiVersion,
+  kind,
+  metadata: { name: 'x', namespace: 'ns' },
+  ...body,
+  ...(status ? { status } : {}),
+});
+
+describe('checkUpdate (the API server refusing changes to immutable fields)', () => {
+  it('Deployment: a changed selector is 422 with the selector printed as Go prints it', () => {
+    const old = obj('apps/v1', 'Deployment', { spec: { selector: { matchLabels: { app: 'web' } } } });
+    const next = obj('apps/v1', 'Deployment', { spec: { selector: { matchLabels: { app: 'web', tier: 'front' } }, replicas: 3 } });
+    expect(checkUpdate(old, next)).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: 'Deployment.apps "x" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web", "tier":"front"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+    });
+    expect(checkUpdate(old, obj('apps/v1', 'Deployment', { spec: { selector: { matchLabels: { app: 'web' } }, replicas: 3 } }))).toBeUndefined();
+  });
+
+  it('Job: selector and template are immutable; a selector the server generated stays when the applier leaves it out', () => {
+    const old = obj('batch/v1', 'Job', { spec: { selector: { matchLabels: { 'controller-uid': 'u' } }, template: { spec: { containers: [{ name: 'a', image: 'i:1' }] } } } });
+    expect(checkUpdate(old, obj('batch/v1', 'Job', { spec: { template: { spec: { containers: [{ name: 'a', image: 'i:1' }] } } } }))).toBeUndefined();
+    expect(checkUpdate(old, obj('batch/v1', 'Job', { spec: { selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [{ name: 'a', image: 'i:2' }] } } } }))?.message).toBe(
+      'Job.batch "x" is invalid: [spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"a":"b"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable, spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable]',
+    );
+  });
+
+  it('StatefulSet: only replicas, ordinals, template, updateStrategy, revisionHistoryLimit, persistentVolumeClaimRetentionPolicy and minReadySeconds may change', () => {
+    const spec = { serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: {}, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '1Gi' } } } }] };
+    const old = obj('apps/v1', 'StatefulSet', { spec });
+    expect(checkUpdate(old, obj('apps/v1', 'StatefulSet', { spec: { ...spec, replicas: 2, template: { metadata: { labels: { a: 'b' } } } } }))).toBeUndefined();
+    expect(checkUpdate(old, obj('apps/v1', 'StatefulSet', { spec: { ...spec, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { resources: { requests: { storage: '2Gi' } } } }] } }))?.message).toBe(
+      "StatefulSet.apps \"x\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    );
+  });
+
+  it('PVC: storageClassName and accessModes are immutable (the default class counts as set), storage cannot shrink, and local-path cannot grow', () => {
+    const bound = { phase: 'Bound', capacity: { storage: '10Gi' } };
+    const pvc = (spec: Record<string, unknown>) => obj('v1', 'PersistentVolumeClaim', { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, ...spec } }, bound);
+    const old = pvc({});
+    expect(checkUpdate(old, pvc({ storageClassName: 'local-path' }))).toBeUndefined();
+    expect(checkUpdate(old, pvc({ storageClassName: 'fast' }))?.message).toBe(
+      'PersistentVolumeClaim "x" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+    );
+    expect(checkUpdate(old, pvc({ accessModes: ['ReadWriteMany'] }))?.code).toBe(422);
+    expect(checkUpdate(old, pvc({ resources: { requests: { storage: '5Gi' } } }))?.message).toBe(
+      'PersistentVolumeClaim "x" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity',
+    );
+    expect(checkUpdate(old, pvc({ resources: { requests: { storage: '20Gi' } } }))).toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+      message: 'persistentvolumeclaims "x" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
+    });
+  });
+
+  it('Service: a clusterIP, once set (or allocated), may not change', () => {
+    const old = obj('v1', 'Service', { spec: { ports: [{ port: 80 }] } });
+    expect(checkUpdate(old, obj('v1', 'Service', { spec: { ports: [{ port: 8080 }] } }))).toBeUndefined();
+    expect(checkUpdate(old, obj('v1', 'Service', { spec: { clusterIP: 'None', ports: [{ port: 80 }] } }))?.message).toBe(
+      'Service "x" is invalid: spec.clusterIPs[0]: Invalid value: []string{"None"}: may not change once set',
+    );
+    const headless = obj('v1', 'Service', { spec: { clusterIP: 'None' } });
+    expect(checkUpdate(headless, obj('v1', 'Service', { spec: { clusterIP: 'None', ports: [{ port: 81 }] } }))).toBeUndefined();
+  });
+
+  it('Secret / ConfigMap with immutable: true keep their data and the flag; a Secret keeps its type', () => {
+    const secret = obj('v1', 'Secret', { immutable: true, type: 'Opaque', data: { a: 'MQ==' } });
+    expect(checkUpdate(secret, obj('v1', 'Secret', { immutable: true, type: 'Opaque', data: { a: 'MQ==' }, metadata: { name: 'x', labels: { l: '1' } } }))).toBeUndefined();
+    expect(checkUpdate(secret, obj('v1', 'Secret', { type: 'Opaque', data: { a: 'Mg==' } }))?.message).toBe(
+      'Secret "x" is invalid: [immutable: Forbidden: field is immutable when `immutable` is set, data: Forbidden: field is immutable when `immutable` is set]',
+    );
+    expect(checkUpdate(obj('v1', 'Secret', { type: 'Opaque' }), obj('v1', 'Secret', { type: 'kubernetes.io/tls' }))?.message).toBe('Secret "x" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable');
+    const cm = obj('v1', 'ConfigMap', { immutable: true, binaryData: { b: 'AA==' } });
+    expect(checkUpdate(cm, obj('v1', 'ConfigMap', { immutable: true, binaryData: { b: 'AQ==' } }))?.message).toBe('ConfigMap "x" is invalid: binaryData: Forbidden: field is immutable when `immutable` is set');
+    expect(checkUpdate(obj('v1', 'ConfigMap', { data: { a: '1' } }), obj('v1', 'ConfigMap', { data: { a: '2' } }))).toBeUndefined();
+  });
+});
