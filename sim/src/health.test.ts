@@ -30,7 +30,10 @@ describe('resourceHealth (Argo CD rules)', () => {
   it('has no health for kinds without a check, Missing for absent resources, worst wins', () => {
     expect(resourceHealth({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } })).toBeUndefined();
     const ingressPending: KubeObject = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i' } };
-    expect(rollUpHealth([{ live: ingressPending }, { live: undefined }]).status).toBe('Missing');
+    // Argo CD >= 3.4: a missing resource does not make the app Missing while others are live…
+    expect(rollUpHealth([{ live: ingressPending }, { live: undefined }]).status).toBe('Progressing');
+    // …only when none is.
+    expect(rollUpHealth([{ live: undefined }, { live: undefined }]).status).toBe('Missing');
     expect(rollUpHealth([{ live: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } } }]).status).toBe('Healthy');
     const ss: KubeObject = { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 's', generation: 1 }, status: { observedGeneration: 1, conditions: [{ type: 'Synced', status: 'False', message: 'no key could decrypt secret (a)' }] } };
     expect(rollUpHealth([{ live: ingressPending }, { live: ss }, { live: undefined }])).toEqual({ status: 'Degraded', message: 'no key could decrypt secret (a)' });

@@ -26,6 +26,8 @@ import { IngressController } from './controllers/ingress-controller.ts';
 import { CertificateController } from './controllers/certificate-controller.ts';
 import { HorizontalPodAutoscalerController } from './controllers/hpa-controller.ts';
 import { ResourceQuotaController } from './controllers/resourcequota-controller.ts';
+import { CronJobController } from './controllers/cronjob-controller.ts';
+import { PodDisruptionBudgetController } from './controllers/pdb-controller.ts';
 
 export interface KubeletTimings {
   /** ms from pod scheduled to containers running. */
@@ -68,11 +70,13 @@ export class Kubelet {
       new NamespaceController(c),
       new WorkloadController(c),
       new JobController(c),
+      new CronJobController(c),
       new PodController(c),
       new PersistentVolumeClaimController(c),
       new IngressController(c),
       new CertificateController(c),
       new HorizontalPodAutoscalerController(c),
+      new PodDisruptionBudgetController(c),
       new ResourceQuotaController(c),
     ];
   }

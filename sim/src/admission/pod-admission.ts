@@ -9,7 +9,7 @@
  *   pods "x" is forbidden: maximum cpu usage per Container is 1, but limit is 2
  */
 import type { KubeObject } from '../cluster-store.ts';
-import { checkPodSecurity, enforcedLevel, formatPodSecurityError } from './pod-security.ts';
+import { checkPodSecurity, enforcedVersion, enforcedLevel, formatPodSecurityError } from './pod-security.ts';
 import { parseQuantity } from './quantity.ts';
 
 type Resources = Record<string, string | number>;
@@ -146,8 +146,9 @@ export function admitPod(input: KubeObject, ctx: AdmissionContext): AdmissionRes
   const lr = applyLimitRanges(pod, ctx.limitRanges);
   if (lr) return forbidden(lr);
   const level = enforcedLevel(ctx.namespaceLabels);
-  const violations = checkPodSecurity(pod.spec, level);
-  if (violations.length) return { allowed: false, message: formatPodSecurityError(name, violations, level) };
+  const version = ctx.namespaceLabels?.['pod-security.kubernetes.io/enforce-version'];
+  const violations = checkPodSecurity(pod, level, enforcedVersion(ctx.namespaceLabels));
+  if (violations.length) return { allowed: false, message: formatPodSecurityError(name, violations, level, /^v1\.\d+$/.test(version ?? '') ? version : 'latest') };
   const q = checkQuotas(pod, ctx);
   if (q) return forbidden(q);
   return { allowed: true, object: pod };

@@ -7,8 +7,16 @@
  * Check order follows the admission controller: checks sorted by ID, baseline checks first, then the
  * restricted ones; at "restricted" the restricted variants replace capabilities_baseline,
  * seccompProfile_baseline and hostPathVolumes (their "overrides").
- * Reference: https://kubernetes.io/docs/concepts/security/pod-security-standards/
+ * Reference: https://kubernetes.io/docs/concepts/security/pod-security-standards/ and the checks of
+ * k8s.io/pod-security-admission/policy (check_*.go). Checks are versioned as upstream's are: "latest"
+ * is the cluster's own version (KUBERNETES_MINOR, what /version reports); a namespace's
+ * `pod-security.kubernetes.io/enforce-version` picks an older one. Version-dependent rules: the probe /
+ * lifecycle `host` check (1.34+), procMount relaxed for user-namespace pods (`hostUsers: false`, 1.35+),
+ * the sysctl allow-list (1.27, 1.29, 1.32, 1.37 additions).
  */
+
+/** The Kubernetes minor version the sim's API server reports (v1.33, k3s). */
+export const KUBERNETES_MINOR = 33;
 
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
@@ -55,17 +63,51 @@ function podSpecOf(input: unknown): Obj {
   return o;
 }
 
-type Check = (spec: Obj, containers: Container[]) => string | undefined;
+interface CheckContext {
+  /** The pod's annotations (AppArmor's deprecated annotations live there). */
+  annotations: Record<string, string>;
+  /** Policy version: Kubernetes minor version. */
+  minor: number;
+}
+
+type Check = (spec: Obj, containers: Container[], ctx: CheckContext) => string | undefined;
+
+/** `"a", "b"`: upstream's joinQuote (plain quotes, no escaping). */
+function joinQuote(values: readonly string[]): string {
+  return values.map((v) => `"${v}"`).join(', ');
+}
 
 // ---- baseline -------------------------------------------------------------------------------
 
-const appArmorProfile: Check = (spec, containers) => {
-  const bad: string[] = [];
-  const podType = obj(obj(spec.securityContext).appArmorProfile).type;
-  if (podType === 'Unconfined') bad.push('pod must not set securityContext.appArmorProfile.type to "Unconfined"');
-  const names = containers.filter((c) => obj(c.sc.appArmorProfile).type === 'Unconfined').map((c) => c.name);
-  if (names.length) bad.push(`${containersPhrase(names)} must not set securityContext.appArmorProfile.type to "Unconfined"`);
-  return bad.length ? `forbidden AppArmor profile (${bad.join('; ')})` : undefined;
+const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
+
+/** check_appArmorProfile.go: RuntimeDefault / Localhost types; annotations empty, runtime/default or localhost/*. */
+const appArmorProfile: Check = (spec, containers, ctx) => {
+  const allowedType = (t: unknown) => t === 'RuntimeDefault' || t === 'Localhost';
+  const setters: string[] = [];
+  const values = new Set<string>();
+  const podProfile = obj(spec.securityContext).appArmorProfile;
+  if (podProfile && !allowedType(obj(podProfile).type)) {
+    setters.push('pod');
+    values.add(String(obj(podProfile).type ?? ''));
+  }
+  const names: string[] = [];
+  for (const c of containers) {
+    const p = c.sc.appArmorProfile;
+    if (p && !allowedType(obj(p).type)) {
+      names.push(c.name);
+      values.add(String(obj(p).type ?? ''));
+    }
+  }
+  if (names.length) setters.push(containersPhrase(names));
+  const annotations = Object.entries(ctx.annotations)
+    .filter(([k, v]) => k.startsWith(APPARMOR_ANNOTATION_PREFIX) && !(v === '' || v === 'runtime/default' || v.startsWith('localhost/')))
+    .map(([k, v]) => `${k}="${v}"`)
+    .sort();
+  const list = [...values].sort().concat(annotations);
+  if (annotations.length) setters.push(annotations.length === 1 ? 'annotation' : 'annotations');
+  if (!setters.length) return undefined;
+  return `${list.length === 1 ? 'forbidden AppArmor profile' : 'forbidden AppArmor profiles'} (${setters.join(' and ')} must not set AppArmor profile type to ${joinQuote(list)})`;
 };
 
 const hostNamespaces: Check = (spec) => {
@@ -97,13 +139,39 @@ const privileged: Check = (_spec, containers) => {
   return names.length ? `privileged (${containersPhrase(names)} must not set securityContext.privileged=true)` : undefined;
 };
 
-const procMount: Check = (_spec, containers) => {
-  const names = containers
-    .filter((c) => c.sc.procMount !== undefined && c.sc.procMount !== null && c.sc.procMount !== 'Default')
-    .map((c) => c.name);
-  return names.length
-    ? `procMount (${containersPhrase(names)} must not set securityContext.procMount to "Unmasked")`
-    : undefined;
+/** check_procMount_baseline.go; from 1.35 a pod in a user namespace (`hostUsers: false`) may set any procMount. */
+const unmaskedProcMount = (containers: Container[]): string | undefined => {
+  const bad = containers.filter((c) => c.sc.procMount !== undefined && c.sc.procMount !== null && c.sc.procMount !== 'Default');
+  if (!bad.length) return undefined;
+  const values = [...new Set(bad.map((c) => String(c.sc.procMount)))].sort();
+  return `procMount (${containersPhrase(bad.map((c) => c.name))} must not set securityContext.procMount to ${joinQuote(values)})`;
+};
+
+const procMount: Check = (spec, containers, ctx) => (ctx.minor >= 35 && spec.hostUsers === false ? undefined : unmaskedProcMount(containers));
+
+/** check_procMount_restricted.go (1.35+): restricted keeps the unconditional check. */
+const procMountRestricted: Check = (spec, containers, ctx) => (ctx.minor >= 35 ? unmaskedProcMount(containers) : procMount(spec, containers, ctx));
+
+/** check_hostProbesAndhostLifecycle.go (1.34+): probes and lifecycle handlers must not name a host. */
+const hostProbesAndHostLifecycle: Check = (_spec, containers, ctx) => {
+  if (ctx.minor < 34) return undefined;
+  const names = new Set<string>();
+  const hosts = new Set<string>();
+  for (const c of containers) {
+    const lifecycle = obj(c.raw.lifecycle);
+    for (const handler of [c.raw.livenessProbe, c.raw.readinessProbe, c.raw.startupProbe, lifecycle.postStart, lifecycle.preStop]) {
+      for (const kind of ['httpGet', 'tcpSocket']) {
+        const host = obj(obj(handler)[kind]).host;
+        if (typeof host === 'string' && host !== '') {
+          names.add(c.name);
+          hosts.add(host);
+        }
+      }
+    }
+  }
+  if (!names.size) return undefined;
+  const sortedNames = [...names].sort();
+  return `probe or lifecycle host (${containersPhrase(sortedNames)} ${sortedNames.length === 1 ? 'uses' : 'use'} ${hosts.size === 1 ? 'probe or lifecycle host' : 'probe or lifecycle hosts'} ${joinQuote([...hosts].sort())})`;
 };
 
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t']);
@@ -126,25 +194,20 @@ const seLinuxOptions: Check = (spec, containers) => {
   return bad.length ? `seLinuxOptions (${bad.join('; ')})` : undefined;
 };
 
-const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced',
-  'net.ipv4.ip_local_port_range',
-  'net.ipv4.ip_unprivileged_port_start',
-  'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range',
-  'net.ipv4.ip_local_reserved_ports',
-  'net.ipv4.tcp_keepalive_time',
-  'net.ipv4.tcp_fin_timeout',
-  'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes',
-  'net.ipv4.tcp_rmem',
-  'net.ipv4.tcp_wmem',
-]);
+/** check_sysctls.go: the safe set grows with the policy version. */
+const SYSCTLS_BY_VERSION: readonly [number, readonly string[]][] = [
+  [0, ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start']],
+  [27, ['net.ipv4.ip_local_reserved_ports']],
+  [29, ['net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes']],
+  [32, ['net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem']],
+  [37, ['net.ipv4.tcp_slow_start_after_idle', 'net.ipv4.tcp_notsent_lowat']],
+];
 
-const sysctls: Check = (spec) => {
+const sysctls: Check = (spec, _containers, ctx) => {
+  const safe = new Set(SYSCTLS_BY_VERSION.filter(([v]) => ctx.minor >= v).flatMap(([, names]) => names));
   const names = arr(obj(spec.securityContext).sysctls)
     .map((s) => String(obj(s).name ?? ''))
-    .filter((n) => !SAFE_SYSCTLS.has(n));
+    .filter((n) => !safe.has(n));
   return names.length ? `forbidden sysctls (${names.join(', ')})` : undefined;
 };
 
@@ -290,22 +353,30 @@ const seccompRestricted: Check = (spec, containers) => {
 };
 
 const BASELINE: Check[] = [
-  appArmorProfile, capabilitiesBaseline, hostNamespaces, hostPathVolumes, hostPorts, privileged, procMount,
-  seLinuxOptions, seccompBaseline, sysctls, windowsHostProcess,
+  appArmorProfile, capabilitiesBaseline, hostNamespaces, hostPathVolumes, hostPorts, hostProbesAndHostLifecycle, privileged,
+  procMount, seLinuxOptions, seccompBaseline, sysctls, windowsHostProcess,
 ];
 /** At "restricted", capabilities_baseline, hostPathVolumes and seccompProfile_baseline are overridden. */
 const RESTRICTED: Check[] = [
-  appArmorProfile, hostNamespaces, hostPorts, privileged, procMount, seLinuxOptions, sysctls, windowsHostProcess,
-  allowPrivilegeEscalation, capabilitiesRestricted, restrictedVolumes, runAsNonRoot, runAsUser, seccompRestricted,
+  appArmorProfile, hostNamespaces, hostPorts, hostProbesAndHostLifecycle, privileged, seLinuxOptions, sysctls, windowsHostProcess,
+  allowPrivilegeEscalation, capabilitiesRestricted, procMountRestricted, restrictedVolumes, runAsNonRoot, runAsUser, seccompRestricted,
 ];
 
 /** Violations of a Pod Security level; an empty array means the pod is admitted. */
-export function checkPodSecurity(podSpec: unknown, level: PodSecurityLevel): string[] {
+export function checkPodSecurity(pod: unknown, level: PodSecurityLevel, minor: number = KUBERNETES_MINOR): string[] {
   if (level === 'privileged') return [];
-  const spec = podSpecOf(podSpec);
+  const spec = podSpecOf(pod);
   const containers = allContainers(spec);
   const checks = level === 'restricted' ? RESTRICTED : BASELINE;
-  return checks.map((check) => check(spec, containers)).filter((r): r is string => r !== undefined);
+  const annotations = spec === obj(pod) ? {} : (obj(obj(obj(pod).metadata).annotations) as Record<string, string>);
+  const ctx = { annotations, minor: Math.min(minor, KUBERNETES_MINOR) };
+  return checks.map((check) => check(spec, containers, ctx)).filter((r): r is string => r !== undefined);
+}
+
+/** The policy version a namespace enforces: `pod-security.kubernetes.io/enforce-version` (v1.N or latest). */
+export function enforcedVersion(namespaceLabels: Record<string, string> | undefined): number {
+  const m = /^v1\.(\d+)$/.exec(namespaceLabels?.['pod-security.kubernetes.io/enforce-version'] ?? '');
+  return m ? Number(m[1]) : KUBERNETES_MINOR;
 }
 
 /** Violations of the "restricted" (latest) standard; an empty array means the pod is admitted. */
@@ -317,8 +388,8 @@ export function checkPodSecurityRestricted(podSpec: unknown): string[] {
  * The API server's rejection message, e.g.
  * `pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (...)`.
  */
-export function formatPodSecurityError(podName: string, violations: readonly string[], level: PodSecurityLevel = 'restricted'): string {
-  return `pods ${JSON.stringify(podName)} is forbidden: violates PodSecurity "${level}:latest": ${violations.join(', ')}`;
+export function formatPodSecurityError(podName: string, violations: readonly string[], level: PodSecurityLevel = 'restricted', version = 'latest'): string {
+  return `pods ${JSON.stringify(podName)} is forbidden: violates PodSecurity "${level}:${version}": ${violations.join(', ')}`;
 }
 
 /** The enforced level of a namespace, from its `pod-security.kubernetes.io/enforce` label. */

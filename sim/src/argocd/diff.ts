@@ -88,6 +88,7 @@ export function compare(ctx: { store: ClusterStore; live(appName: string): KubeO
   for (const l of live) {
     if (desiredRefs.has(resourceRef(l))) continue;
     outOfSync = true;
+    entries.push({ live: l });
     resources.push({
       ...(groupOf(l.apiVersion) ? { group: groupOf(l.apiVersion) } : {}),
       version: versionOf(l.apiVersion),
