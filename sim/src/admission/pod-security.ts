@@ -77,6 +77,11 @@ function joinQuote(values: readonly string[]): string {
   return values.map((v) => `"${v}"`).join(', ');
 }
 
+/** Since 1.25 the Linux-only restricted checks skip pods with `spec.os.name: windows`. */
+function isWindowsPod(spec: Obj): boolean {
+  return obj(spec.os).name === 'windows';
+}
+
 // ---- baseline -------------------------------------------------------------------------------
 
 const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
@@ -259,14 +264,16 @@ const hostPathVolumes: Check = (spec) => {
 
 // ---- restricted -----------------------------------------------------------------------------
 
-const allowPrivilegeEscalation: Check = (_spec, containers) => {
+const allowPrivilegeEscalation: Check = (spec, containers) => {
+  if (isWindowsPod(spec)) return undefined;
   const names = containers.filter((c) => c.sc.allowPrivilegeEscalation !== false).map((c) => c.name);
   return names.length
     ? `allowPrivilegeEscalation != false (${containersPhrase(names)} must set securityContext.allowPrivilegeEscalation=false)`
     : undefined;
 };
 
-const capabilitiesRestricted: Check = (_spec, containers) => {
+const capabilitiesRestricted: Check = (spec, containers) => {
+  if (isWindowsPod(spec)) return undefined;
   const noDrop: string[] = [];
   const adders: string[] = [];
   const added: string[] = [];
@@ -331,6 +338,7 @@ const runAsUser: Check = (spec, containers) => {
 const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 
 const seccompRestricted: Check = (spec, containers) => {
+  if (isWindowsPod(spec)) return undefined;
   const podType = obj(obj(spec.securityContext).seccompProfile).type;
   const bad: string[] = [];
   if (podType !== undefined && !SECCOMP_OK.has(String(podType))) {
@@ -369,14 +377,15 @@ export function checkPodSecurity(pod: unknown, level: PodSecurityLevel, minor: n
   const containers = allContainers(spec);
   const checks = level === 'restricted' ? RESTRICTED : BASELINE;
   const annotations = spec === obj(pod) ? {} : (obj(obj(obj(pod).metadata).annotations) as Record<string, string>);
-  const ctx = { annotations, minor: Math.min(minor, KUBERNETES_MINOR) };
+  const ctx = { annotations, minor };
   return checks.map((check) => check(spec, containers, ctx)).filter((r): r is string => r !== undefined);
 }
 
 /** The policy version a namespace enforces: `pod-security.kubernetes.io/enforce-version` (v1.N or latest). */
 export function enforcedVersion(namespaceLabels: Record<string, string> | undefined): number {
   const m = /^v1\.(\d+)$/.exec(namespaceLabels?.['pod-security.kubernetes.io/enforce-version'] ?? '');
-  return m ? Number(m[1]) : KUBERNETES_MINOR;
+  // A version newer than the cluster's own is evaluated as "latest" (the cluster's).
+  return m ? Math.min(Number(m[1]), KUBERNETES_MINOR) : KUBERNETES_MINOR;
 }
 
 /** Violations of the "restricted" (latest) standard; an empty array means the pod is admitted. */
