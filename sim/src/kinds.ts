@@ -48,6 +48,7 @@ export const KINDS: readonly KindInfo[] = [
   k('bitnami.com/v1alpha1', 'SealedSecret', 'sealedsecrets', true, { crd: 'sealedsecret-crd.yaml' }),
   k('argoproj.io/v1alpha1', 'Application', 'applications', true, { crd: 'argocd-application-crd.yaml', shortNames: ['app', 'apps'] }),
   k('argoproj.io/v1alpha1', 'AppProject', 'appprojects', true, { crd: 'argocd-appproject-crd.yaml', shortNames: ['appproj', 'appprojs'] }),
+  k('traefik.io/v1alpha1', 'Middleware', 'middlewares', true, { crd: 'traefik-middleware-crd.yaml' }),
   k('cert-manager.io/v1', 'Certificate', 'certificates', true, { crd: 'cert-manager-certificate-crd.yaml', shortNames: ['cert', 'certs'] }),
 ];
 

@@ -166,6 +166,26 @@ describe('Argo CD sync with Jobs and hooks (sim)', () => {
     sim.faults.clear();
   });
 
+  it('serves and syncs a CronJob, a PodDisruptionBudget and a Traefik Middleware; the PDB gets the disruption controller status and the app is Healthy', async () => {
+    const labels = { app: 'web' };
+    const sha = commitApp('kinds1', [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container('web', 'nginx:1')] } } } },
+      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { minAvailable: 1, selector: { matchLabels: labels } } },
+      { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'cron' }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { ...restricted, containers: [container('run', 'busybox:1')] } } } } } },
+      { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'redirect-https' }, spec: { redirectScheme: { scheme: 'https', permanent: true } } },
+    ]);
+    await finished('store-kinds1', sha, 'Succeeded');
+    const app = await waitFor('store-kinds1 Healthy', async () => {
+      const a = await getApp('store-kinds1');
+      return a?.status?.health?.status === 'Healthy' ? a : undefined;
+    });
+    expect(app.status.sync.status).toBe('Synced');
+    const pdb = (await custom.getNamespacedCustomObject({ group: 'policy', version: 'v1', namespace: 'store-kinds1', plural: 'poddisruptionbudgets', name: 'web' })) as { status: Record<string, unknown> };
+    expect(pdb.status).toMatchObject({ expectedPods: 2, currentHealthy: 2, desiredHealthy: 1, disruptionsAllowed: 1, conditions: [expect.objectContaining({ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods' })] });
+    const mw = (await custom.getNamespacedCustomObject({ group: 'traefik.io', version: 'v1alpha1', namespace: 'store-kinds1', plural: 'middlewares', name: 'redirect-https' })) as { spec: unknown };
+    expect(mw.spec).toEqual({ redirectScheme: { scheme: 'https', permanent: true } });
+  });
+
   it('answers 422 with the API server wording when a client changes an immutable field', async () => {
     await core.createNamespace({ body: { metadata: { name: 'immutable-api' } } });
     await core.createNamespacedConfigMap({ namespace: 'immutable-api', body: { metadata: { name: 'frozen' }, immutable: true, data: { a: '1' } } });

@@ -109,6 +109,20 @@ describe('validateObject', () => {
     expect(validateObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'stores' }, spec: { sourceRepos: ['*'], destinations: [{ namespace: 'store-*', server: '*' }], clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }] } })).toEqual([]);
   });
 
+  it('validates Traefik Middlewares, CronJobs and PodDisruptionBudgets as a k3s cluster with Traefik would', () => {
+    const redirect = { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'redirect-https', namespace: 'n' }, spec: { redirectScheme: { scheme: 'https', permanent: true } } };
+    expect(validateObject(redirect)).toEqual([]);
+    const hsts = { apiVersion: 'traefik.io/v1alpha1', kind: 'Middleware', metadata: { name: 'hsts', namespace: 'n' }, spec: { headers: { stsSeconds: 31536000, stsIncludeSubdomains: true, forceSTSHeader: true } } };
+    expect(validateObject(hsts)).toEqual([]);
+    expect(validateObject({ ...redirect, spec: { redirectScheme: { scheme: 'https', permanant: true } } })).toContain('.spec.redirectScheme.permanant: field not declared in schema');
+    expect(validateObject({ ...redirect, spec: { redirectSchema: { scheme: 'https' } } })).toContain('.spec.redirectSchema: field not declared in schema');
+    const container = { name: 'cron', image: 'wordpress:cli', command: ['wp', 'cron', 'event', 'run', '--due-now'] };
+    expect(validateObject({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'wp-cron' }, spec: { schedule: '*/5 * * * *', concurrencyPolicy: 'Forbid', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } } } } } })).toEqual([]);
+    expect(validateObject({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'wp-cron' }, spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { templte: {} } } } })).toContain('.spec.jobTemplate.spec.templte: field not declared in schema');
+    expect(validateObject({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'wp' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'wp' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' } })).toEqual([]);
+    expect(validateObject({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'wp' }, spec: { maxUnavaliable: 1 } })).toContain('.spec.maxUnavaliable: field not declared in schema');
+  });
+
   it('refuses kinds the cluster has no definition for', () => {
     expect(validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toEqual(['no matches for kind "Widget" in version "example.com/v1"']);
   });

@@ -28,8 +28,7 @@ export class PodDisruptionBudgetController implements Controller {
     for (const pdb of this.#c.store.list('policy/v1', 'PodDisruptionBudget')) {
       if (pdb.metadata.deletionTimestamp) continue;
       const selector = pdb.spec?.selector as LabelSelector | undefined;
-      // A PDB without selector (or an empty one) selects no pods in policy/v1's controller… but an
-      // empty selector selects every pod of the namespace.
+      // policy/v1: a null selector selects no pods, an empty one every pod of the namespace.
       const pods = selector ? this.#c.store.list('v1', 'Pod', { namespace: pdb.metadata.namespace }).filter((p) => matchesSelector(selector, p.metadata.labels)) : [];
       const expected = pods.length;
       const healthy = pods.filter(ready).length;
