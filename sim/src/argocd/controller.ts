@@ -26,7 +26,7 @@ import { rollUpHealth } from '../health.ts';
 import type { Faults } from '../faults.ts';
 import { canonical, comparable, compare } from './diff.ts';
 import { finalizeApplication } from './finalizer.ts';
-import { desiredTasks, hookOf } from './hooks.ts';
+import { desiredTasks } from './hooks.ts';
 import { specErrors } from './project-policy.ts';
 import { newOperation, operationState as operationStateOf, progress, type Operation, type SyncContext } from './sync-operation.ts';
 import { ARGO_API, REFRESH, TrackedObjects, type Logger } from './tracking.ts';

@@ -2,7 +2,6 @@
  * Namespace lifecycle: Active; on delete Terminating — its contents deleted — gone after
  * `namespaceTerminationMs` once empty.
  */
-import type { KubeObject } from '../cluster-store.ts';
 import { kubeTime } from '../cluster-store.ts';
 import type { Controller, ControllerContext } from './controller.ts';
 
