@@ -91,6 +91,7 @@ describe('the store chart under Argo CD (sim)', () => {
   let custom: k8s.CustomObjectsApi;
   let batch: k8s.BatchV1Api;
   let net: k8s.NetworkingV1Api;
+  let scaling: k8s.AutoscalingV2Api;
   let certPem: string;
 
   beforeAll(async () => {
@@ -108,6 +109,7 @@ describe('the store chart under Argo CD (sim)', () => {
     custom = kc.makeApiClient(k8s.CustomObjectsApi);
     batch = kc.makeApiClient(k8s.BatchV1Api);
     net = kc.makeApiClient(k8s.NetworkingV1Api);
+    scaling = kc.makeApiClient(k8s.AutoscalingV2Api);
     certPem = await fetchSealingCert(kc);
   });
 
@@ -151,7 +153,7 @@ describe('the store chart under Argo CD (sim)', () => {
   const setupJob = (id: string) => batch.readNamespacedJob({ namespace: `store-${id}`, name: 'store-setup' });
 
   for (const [i, change] of INPUTS.entries()) {
-    it(`re-runs setup and stays Healthy when ${change.input} changes`, async () => {
+    it(`re-runs setup and stays Healthy when ${change.input} changes`, { timeout: 150_000 }, async () => {
       const id = `5e7a0000-0000-4000-8000-00000000010${i}`;
       const first = commitStore(id);
       await synced(id, first, 'Succeeded');
@@ -175,7 +177,7 @@ describe('the store chart under Argo CD (sim)', () => {
   // Chart 0.4.3 named its setup Job after some inputs only: each of these changes keeps the name with a
   // new pod template, which the API server refuses. (Passes with a sim that enforces Job immutability.)
   for (const [i, change] of INPUTS.entries()) {
-    it(`chart 0.4.3 fails the sync with "field is immutable" when ${change.input} changes`, async () => {
+    it(`chart 0.4.3 fails the sync with "field is immutable" when ${change.input} changes`, { timeout: 150_000 }, async () => {
       const id = `5e7a0000-0000-4000-8000-00000000020${i}`;
       const first = commitStore(id, { chartPath: OLD_CHART_PATH });
       await synced(id, first, 'Succeeded');
@@ -189,13 +191,14 @@ describe('the store chart under Argo CD (sim)', () => {
     });
   }
 
-  it('a failed setup run fails the sync before the Ingress; after the fault is lifted a retry runs setup again and brings the Ingress', async () => {
+  it('a failed setup run fails the sync before the Ingress; after the fault is lifted a retry runs setup again and brings the Ingress', { timeout: 150_000 }, async () => {
     const id = '5e7a0000-0000-4000-8000-000000000300';
     const ns = `store-${id}`;
     const fault = sim.faults.add({ type: 'crashLoop', namespace: ns, container: 'setup' });
     const sha = commitStore(id, { overrides: { setup: { backoffLimit: 1 } } });
     const failed = await synced(id, sha, 'Failed');
-    expect(failed.status.operationState.message).toContain('one or more synchronization tasks completed unsuccessfully');
+    // Error with the reason, as the platform shows it: the hook's failure.
+    expect(failed.status.operationState.message).toBe('one or more synchronization tasks completed unsuccessfully, reason: Job has reached the specified backoff limit');
     const failedJob = await setupJob(id);
     expect(failedJob.status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'BackoffLimitExceeded' });
     await expect(net.readNamespacedIngress({ namespace: ns, name: 'store-wordpress' })).rejects.toMatchObject({ code: 404 });
@@ -216,6 +219,10 @@ describe('the store chart under Argo CD (sim)', () => {
     const job = await setupJob(id);
     expect(job.metadata?.uid).not.toBe(failedJob.metadata?.uid);
     expect(job.status?.succeeded).toBe(1);
+    // The wave after setup is applied: the Ingress (with its redirect Middlewares) and the HPA.
+    await batch.readNamespacedCronJob({ namespace: ns, name: 'store-cron' });
+    const hpa = await scaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'store-wordpress' });
+    expect(hpa.spec?.maxReplicas).toBe(5);
     const ingress = await net.readNamespacedIngress({ namespace: ns, name: 'store-wordpress' });
     expect(ingress.metadata?.annotations?.['traefik.ingress.kubernetes.io/router.middlewares']).toBe(`${ns}-store-redirect-https@kubernetescrd,${ns}-store-hsts@kubernetescrd`);
   });
