@@ -116,6 +116,7 @@ describe('setup.sh (the setup hook)', () => {
     const { stdout, calls } = await runSetup();
     expect(writes(calls)).toEqual([
       'core install --url=https://shop.example.com --title=my-shop --admin_user=shopadmin --admin_email=admin@shop.example.com --skip-email --prompt=admin_password',
+      'option add store_platform_setup_started 1',
       'plugin install woocommerce --version=10.4.3',
       'plugin activate woocommerce',
       'theme install storefront',
@@ -148,6 +149,7 @@ describe('setup.sh (the setup hook)', () => {
     expect(writes(calls)).toEqual([]);
     expect(calls).toEqual([
       'core is-installed',
+      'option get store_platform_setup_started',
       'plugin is-installed woocommerce',
       'plugin get woocommerce --field=version',
       'option get store_platform_initialised',
@@ -166,6 +168,21 @@ describe('setup.sh (the setup hook)', () => {
     expect(writes(calls)).toEqual([]);
     expect(await state('option-permalink_structure')).toBe('/shop/%postname%/');
     expect(await state('active-theme')).toBe('twentytwentyfive');
+  });
+
+  it('adopts a store installed by chart 0.4.x as it is: no theme, page, setting or permalink change, only the migrations', async () => {
+    // What 0.4.x left: WordPress and an active WooCommerce, the owner's own theme and permalinks.
+    for (const [file, content] of Object.entries({ installed: '', 'plugin-woocommerce': '10.4.3', 'active-woocommerce': '', 'theme-astra': '', 'active-theme': 'astra', 'option-permalink_structure': '/p/%post_id%/' })) {
+      await writeFile(join(dir, 'state', file), content);
+    }
+    const { calls, stdout } = await runSetup();
+    expect(stdout).toContain('adopting a store installed by an earlier chart');
+    expect(writes(calls)).toEqual([
+      'option add store_platform_initialised 1',
+      'core update-db', 'wc update', 'cache flush', 'option update store_platform_versions wordpress=7.1.2 woocommerce=10.4.3',
+    ]);
+    expect(await state('active-theme')).toBe('astra');
+    expect(await state('option-permalink_structure')).toBe('/p/%post_id%/');
   });
 
   it('upgrades WooCommerce to a higher pin and migrates (update-db, wc update, cache flush); numeric version order', async () => {

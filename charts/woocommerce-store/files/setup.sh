@@ -2,7 +2,8 @@
 # Store setup with WP-CLI, run by the setup hook on every Argo CD sync. Every step checks before it acts:
 # - first install (until the marker option store_platform_initialised exists): WordPress, the pinned
 #   WooCommerce, the theme, the shop pages, cash on delivery, address and currency, optional sample
-#   products, permalinks. Later runs never touch these again (the owner's changes stay).
+#   products, permalinks. Later runs never touch these again (the owner's changes stay). A store that a
+#   chart before 0.5 installed (WordPress there, no store_platform_setup_started) is adopted as it is.
 # - every run: WooCommerce is kept at the pinned version (upgrade only), and when WordPress core (the
 #   image) or WooCommerce changed version since the last run, the database migrations run
 #   (wp core update-db, wp wc update) and the caches are flushed.
@@ -42,6 +43,12 @@ echo "database is up"
 
 if wp core is-installed; then
   echo "WordPress is already installed"
+  if ! wp option get store_platform_setup_started >/dev/null 2>&1 && ! wp option get store_platform_initialised >/dev/null 2>&1; then
+    # Installed by chart 0.4.x: its owner has been running it; the day-one steps would overwrite the
+    # theme, address, currency and permalinks they chose.
+    echo "adopting a store installed by an earlier chart: day-one settings left as they are"
+    wp option add store_platform_initialised 1
+  fi
 else
   # --prompt reads the password from stdin, keeping it off the process list.
   printf '%s\n' "$WORDPRESS_ADMIN_PASSWORD" | wp core install \
@@ -51,6 +58,7 @@ else
     --admin_email="$STORE_ADMIN_EMAIL" \
     --skip-email \
     --prompt=admin_password
+  wp option add store_platform_setup_started 1
 fi
 
 # WooCommerce at the pinned version: installed if missing, upgraded if older, never downgraded.
