@@ -34,6 +34,8 @@ export interface RenderOptions {
   valuesFiles?: readonly string[];
   /** `--set-string` pairs. */
   set?: Readonly<Record<string, string>>;
+  /** `--set-json` pairs: typed values (numbers, booleans, objects). */
+  setJson?: Readonly<Record<string, unknown>>;
   /** Release name; `store` by default. */
   releaseName?: string;
 }
@@ -62,6 +64,7 @@ function valueArgs(options: RenderOptions): string[] {
   const args: string[] = [];
   for (const f of options.valuesFiles ?? []) args.push('--values', f);
   for (const [k, v] of Object.entries(options.set ?? {})) args.push('--set-string', `${k}=${v}`);
+  for (const [k, v] of Object.entries(options.setJson ?? {})) args.push('--set-json', `${k}=${JSON.stringify(v)}`);
   return args;
 }
 

@@ -25,7 +25,7 @@ export interface PodTemplate {
   spec: Obj;
 }
 
-/** Pod specs of every Deployment, Job and bare Pod (the helm test pod included). */
+/** Pod specs of every Deployment, Job, CronJob and bare Pod (the helm test pod included). */
 export function podTemplates(objects: readonly K8sObject[]): PodTemplate[] {
   const out: PodTemplate[] = [];
   for (const o of objects) {
@@ -34,6 +34,9 @@ export function podTemplates(objects: readonly K8sObject[]): PodTemplate[] {
       out.push({ owner, kind: o.kind, labels: o.metadata.labels ?? {}, spec: obj(o.spec) });
     } else if (o.kind === 'Deployment' || o.kind === 'Job' || o.kind === 'StatefulSet') {
       const template = obj(obj(o.spec).template);
+      out.push({ owner, kind: o.kind, labels: obj(obj(template.metadata).labels) as Record<string, string>, spec: obj(template.spec) });
+    } else if (o.kind === 'CronJob') {
+      const template = obj(obj(obj(obj(o.spec).jobTemplate).spec).template);
       out.push({ owner, kind: o.kind, labels: obj(obj(template.metadata).labels) as Record<string, string>, spec: obj(template.spec) });
     }
   }
@@ -100,8 +103,8 @@ function find(objects: readonly K8sObject[], kind: string, component?: string): 
 
 /**
  * The largest shape the store can take at one moment: the HPA's maximum of WordPress pods plus the
- * rolling update's surge, MySQL (Recreate: never two), the setup Job's pod, the helm test pod, a
- * cert-manager solver pod and every PVC.
+ * rolling update's surge, MySQL (Recreate: never two), the setup hook's pod, one WP-Cron run (Forbid),
+ * the helm test pod, a cert-manager solver pod and every PVC.
  */
 export function worstCaseDemand(objects: readonly K8sObject[]): StoreDemand {
   const demand: StoreDemand = { requestsCpu: 0, requestsMemory: 0, limitsCpu: 0, limitsMemory: 0, pods: 0, storage: 0, pvcs: 0, parts: [] };
@@ -125,6 +128,13 @@ export function worstCaseDemand(objects: readonly K8sObject[]): StoreDemand {
   for (const j of find(objects, 'Job')) {
     const spec = obj(j.spec);
     add(`Job/${j.metadata.name}`, Number(spec.parallelism ?? 1), effectivePodResources(obj(obj(spec.template).spec)));
+  }
+  for (const c of find(objects, 'CronJob')) {
+    // concurrencyPolicy Forbid: one run at a time; Allow could stack runs without bound.
+    const spec = obj(c.spec);
+    if (spec.concurrencyPolicy !== 'Forbid') throw new Error(`CronJob/${c.metadata.name} without concurrencyPolicy Forbid has no worst case`);
+    const job = obj(obj(spec.jobTemplate).spec);
+    add(`CronJob/${c.metadata.name}`, Number(job.parallelism ?? 1), effectivePodResources(obj(obj(job.template).spec)));
   }
   for (const p of find(objects, 'Pod')) add(`Pod/${p.metadata.name}`, 1, effectivePodResources(obj(p.spec)));
   add('cert-manager HTTP-01 solver', 1, ACME_SOLVER_POD);

@@ -13,6 +13,7 @@ import { validateObject } from '../../sim/src/admission/schema.ts';
 import { HelmError, lintChart, renderChart, renderChartText, parseManifests, storeChartDir, type K8sObject } from './render-chart.ts';
 import { containersOf, podTemplates, upgradeIdentity, worstCaseDemand } from './store-shape.ts';
 import { undocumentedValues, valuesTable, VALUES_END, VALUES_START } from './values-doc.ts';
+import { validateMiddleware } from './traefik-middleware.ts';
 import { FIXTURES } from '../../renderer/src/fixtures/stores.ts';
 import { renderStore } from '../../renderer/src/render-store.ts';
 
@@ -25,6 +26,13 @@ const SECRET_KEYS = [
   'mysql-root-password', 'mysql-password', 'wordpress-admin-user', 'wordpress-admin-password',
   'AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT',
 ];
+/** Keys the Secret may carry besides the 12 required ones. */
+const OPTIONAL_SECRET_KEYS = ['mysql-probe-password', 'smtp-password'];
+
+/** Strict validation: the sim's Kubernetes/CRD schemas, and ours for Traefik's Middleware. */
+function validate(x: K8sObject): string[] {
+  return x.apiVersion === 'traefik.io/v1alpha1' && x.kind === 'Middleware' ? validateMiddleware(x) : validateObject(x);
+}
 
 interface Scenario {
   file: string;
@@ -83,9 +91,9 @@ describe('woocommerce-store chart', () => {
         const objects = await renderChart({ valuesFiles: [file] });
         expect(one(objects, 'Namespace').metadata.name, where).toBe(`store-${fixture.store.id}`);
         expect(one(objects, 'SealedSecret', 'store-secrets').spec, where).toMatchObject({ encryptedData: fixture.store.sealedSecrets });
-        for (const x of objects) expect(validateObject(x), `${where}: ${x.kind}/${x.metadata.name}`).toEqual([]);
+        for (const x of objects) expect(validate(x), `${where}: ${x.kind}/${x.metadata.name}`).toEqual([]);
         for (const pod of podTemplates(objects)) expect(checkPodSecurityRestricted(pod.spec), `${where}: ${pod.owner}`).toEqual([]);
-        const setup = l(o(o(o(one(objects, 'Job').spec).template).spec).containers)[0]!;
+        const setup = l(o(o(o(one(objects, 'Job', 'store-setup').spec).template).spec).containers)[0]!;
         expect(l(setup.env).find((e) => e.name === 'STORE_TITLE')?.value, where).toBe(fixture.store.name);
         rendered += 1;
       }
@@ -95,10 +103,10 @@ describe('woocommerce-store chart', () => {
     }
   });
 
-  it('has the five required ci scenarios besides the minimal one', () => {
+  it('has the required ci scenarios besides the minimal one', () => {
     expect(scenarioFiles).toEqual(expect.arrayContaining([
       'minimal-values.yaml', 'sealed-secrets-values.yaml', 'plain-secrets-values.yaml', 'nginx-class-values.yaml',
-      'rwx-storage-values.yaml', 'custom-resources-values.yaml',
+      'rwx-storage-values.yaml', 'custom-resources-values.yaml', 'day-two-values.yaml',
     ]));
   });
 
@@ -110,13 +118,13 @@ describe('woocommerce-store chart', () => {
     }
   });
 
-  it('renders with only store.id, store.name and store.domain set', () => {
+  it('renders with only store.id, store.name, store.domain and the sealed secrets set', () => {
     const { values, objects } = scenario('minimal');
-    expect(Object.keys(values)).toEqual(['store']);
+    expect(Object.keys(values).sort()).toEqual(['secrets', 'store']);
     expect(Object.keys(values.store).sort()).toEqual(['domain', 'id', 'name']);
     expect(objects.map((x) => x.kind)).toEqual(expect.arrayContaining([
-      'Namespace', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'Secret', 'PersistentVolumeClaim',
-      'Deployment', 'Service', 'HorizontalPodAutoscaler', 'Job', 'NetworkPolicy', 'Ingress', 'Pod',
+      'Namespace', 'ResourceQuota', 'LimitRange', 'ServiceAccount', 'Role', 'RoleBinding', 'SealedSecret', 'PersistentVolumeClaim',
+      'Deployment', 'Service', 'HorizontalPodAutoscaler', 'Job', 'CronJob', 'PodDisruptionBudget', 'NetworkPolicy', 'Middleware', 'Ingress', 'Pod',
     ]));
   });
 
@@ -152,15 +160,19 @@ describe('woocommerce-store chart', () => {
     expect(one(scenario('sealed-secrets').objects, 'Namespace').metadata.labels?.['store-platform.io/owner']).toBe('user-42');
   });
 
-  it('validates every rendered object strictly against the Kubernetes schemas and the SealedSecret CRD', () => {
+  it('validates every rendered object strictly against the Kubernetes schemas, the SealedSecret CRD and Traefik\'s Middleware', () => {
     const kinds = new Set<string>();
     for (const [name, { objects }] of scenarios) {
       for (const x of objects) {
         kinds.add(x.kind);
-        expect(validateObject(x), `${name}: ${x.kind}/${x.metadata.name}`).toEqual([]);
+        expect(validate(x), `${name}: ${x.kind}/${x.metadata.name}`).toEqual([]);
       }
     }
-    expect(kinds).toContain('SealedSecret');
+    expect([...kinds]).toEqual(expect.arrayContaining(['SealedSecret', 'Middleware', 'CronJob', 'PodDisruptionBudget']));
+    // The Middleware check can fail too.
+    const hsts = structuredClone(one(scenario('minimal').objects, 'Middleware', 'store-hsts'));
+    (o(hsts.spec).headers as Obj).stsSecond = 1;
+    expect(validate(hsts).join('\n')).toContain('stsSecond');
   });
 
   it('the strict validation catches a misspelled field (so the check above can fail)', () => {
@@ -211,22 +223,43 @@ describe('woocommerce-store chart', () => {
           'app.kubernetes.io/instance': 'store',
           'store-platform.io/store-id': values.store.id,
         });
-        expect(['wordpress', 'mysql', 'setup', 'test'], `${name}: ${pod.owner}`).toContain(pod.labels['app.kubernetes.io/component']);
+        expect(['wordpress', 'mysql', 'setup', 'cron', 'test'], `${name}: ${pod.owner}`).toContain(pod.labels['app.kubernetes.io/component']);
       }
       const components = podTemplates(objects).map((p) => p.labels['app.kubernetes.io/component']);
-      expect(components.sort(), name).toEqual(['mysql', 'setup', 'test', 'wordpress']);
+      expect(components.sort(), name).toEqual(['cron', 'mysql', 'setup', 'test', 'wordpress']);
     }
   });
 
-  it('probes MySQL with mysqladmin ping and WordPress with GET /wp-admin/install.php', () => {
+  it('probes WordPress with GET /wp-admin/install.php; a 5-minute MySQL outage takes pods out of the Service but restarts none', async () => {
     const { objects } = scenario('minimal');
-    const mysql = l(o(o(o(one(objects, 'Deployment', 'store-mysql').spec).template).spec).containers)[0]!;
     const wordpress = l(o(o(o(one(objects, 'Deployment', 'store-wordpress').spec).template).spec).containers)[0]!;
-    for (const probe of ['readinessProbe', 'livenessProbe']) {
-      expect(o(o(mysql[probe]).exec).command).toEqual(expect.arrayContaining(['mysqladmin', 'ping']));
-      expect(o(o(wordpress[probe]).httpGet)).toMatchObject({ path: '/wp-admin/install.php', port: 'http' });
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(o(o(wordpress[probe]).httpGet), probe).toMatchObject({ path: '/wp-admin/install.php', port: 'http' });
     }
-    expect(o(one(objects, 'Deployment', 'store-mysql').spec).strategy).toEqual({ type: 'Recreate' });
+    const window = (p: unknown) => Number(o(p).periodSeconds) * Number(o(p).failureThreshold);
+    // install.php answers 500 while MySQL is down: out of the Service within 30 s, restarted only after 5 min.
+    expect(window(wordpress.readinessProbe)).toBeLessThanOrEqual(30);
+    expect(window(wordpress.livenessProbe)).toBeGreaterThanOrEqual(300);
+    expect(window(wordpress.startupProbe)).toBeGreaterThanOrEqual(600);
+    const shorter = await renderChart({ valuesFiles: [scenario('minimal').file], setJson: { 'wordpress.probes.livenessToleranceSeconds': 120 } });
+    const c = l(o(o(o(one(shorter, 'Deployment', 'store-wordpress').spec).template).spec).containers)[0]!;
+    expect(window(c.livenessProbe)).toBe(120);
+  });
+
+  it('probes MySQL with an authenticated query, as a least-privilege probe user when the Secret has its password', async () => {
+    const { objects } = scenario('minimal');
+    const deployment = one(objects, 'Deployment', 'store-mysql');
+    const mysql = l(o(o(o(deployment.spec).template).spec).containers)[0]!;
+    expect(o(o(mysql.startupProbe).exec).command).toEqual(['/bin/sh', '/probe/mysql-probe.sh', 'startup']);
+    for (const probe of ['readinessProbe', 'livenessProbe']) expect(o(o(mysql[probe]).exec).command).toEqual(['/bin/sh', '/probe/mysql-probe.sh', 'ping']);
+    const env = l(mysql.env);
+    expect(env.find((e) => e.name === 'MYSQL_PROBE_PASSWORD')).toMatchObject({ valueFrom: { secretKeyRef: { name: 'store-secrets', key: 'mysql-probe-password', optional: true } } });
+    expect(env.find((e) => e.name === 'MYSQL_PROBE_USER')?.value).toBe('probe');
+    const script = String(o(one(objects, 'ConfigMap', 'store-mysql-probe').data)['mysql-probe.sh']);
+    expect(script).toBe(await readFile(join(storeChartDir, 'files', 'mysql-probe.sh'), 'utf8'));
+    expect(script).not.toContain('mysqladmin ping'); // exits 0 on "Access denied"
+    expect(script).toContain("-e 'SELECT 1'");
+    expect(o(deployment.spec).strategy).toEqual({ type: 'Recreate' });
   });
 
   it('the ResourceQuota admits the largest shape: HPA maximum (+ surge), MySQL, setup Job, test pod, solver and both PVCs', () => {
@@ -311,7 +344,7 @@ describe('woocommerce-store chart', () => {
     // plain value, no data/stringData field exists anywhere.
     expect(text).not.toContain('stringData');
     const withData = objects.filter((x) => 'data' in x || 'stringData' in x);
-    expect(withData.map((x) => `${x.kind}/${x.metadata.name}`).sort()).toEqual(['ConfigMap/store-setup-scripts', 'ConfigMap/store-wordpress-apache']);
+    expect(withData.map((x) => `${x.kind}/${x.metadata.name}`).sort()).toEqual(['ConfigMap/store-mysql-probe', 'ConfigMap/store-setup-scripts', 'ConfigMap/store-wordpress-apache']);
     const plain = scenario('plain-secrets').values as unknown as { secrets: { plain: Obj } };
     for (const v of Object.values(plain.secrets.plain).flatMap((x) => (typeof x === 'string' ? [x] : Object.values(o(x))))) {
       expect(text).not.toContain(String(v));
@@ -337,12 +370,23 @@ describe('woocommerce-store chart', () => {
     expect(secret.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
   });
 
-  it('plain mode without values generates every key once per render (lookup reuses them on upgrade)', () => {
-    const data = o(one(scenario('minimal').objects, 'Secret', 'store-secrets').data) as Record<string, string>;
-    expect(Object.keys(data).sort()).toEqual([...SECRET_KEYS].sort());
-    expect(Buffer.from(data['wordpress-admin-user']!, 'base64').toString()).toBe('admin');
-    expect(Buffer.from(data['mysql-password']!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect(Buffer.from(data.AUTH_KEY!, 'base64').toString()).toMatch(/^[A-Za-z0-9]{64}$/);
+  it('plain mode refuses to render without given values and names every missing one (nothing random under helm template)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'store-plain-'));
+    try {
+      const file = join(dir, 'values.yaml');
+      const { store } = scenario('minimal').values;
+      await writeFile(file, JSON.stringify({ store, secrets: { plain: { mysqlRootPassword: 'given-root-pw', salts: { AUTH_KEY: 'given-auth-key' } } } }));
+      const err = await renderChart({ valuesFiles: [file] }).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(HelmError);
+      const stderr = (err as HelmError).stderr;
+      expect(stderr).toContain('plain secrets mode needs given values');
+      for (const missing of ['secrets.plain.mysqlPassword', 'secrets.plain.adminPassword', 'secrets.plain.salts.NONCE_SALT']) expect(stderr).toContain(missing);
+      for (const given of ['secrets.plain.mysqlRootPassword', 'secrets.plain.salts.AUTH_KEY,', 'secrets.plain.adminUser']) expect(stderr).not.toContain(given);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // Given values render, the same bytes every time.
+    expect(await renderChartText({ valuesFiles: [scenario('plain-secrets').file] })).toBe(scenario('plain-secrets').text);
   });
 
   it('no container env carries a literal secret: credentials and salts come only through secretKeyRef to store-secrets', () => {
@@ -357,16 +401,18 @@ describe('woocommerce-store chart', () => {
             expect(env.value, where).toBeUndefined();
             const ref = o(o(env.valueFrom).secretKeyRef);
             expect(ref.name, where).toBe('store-secrets');
-            expect(SECRET_KEYS, where).toContain(ref.key);
+            expect([...SECRET_KEYS, ...OPTIONAL_SECRET_KEYS], where).toContain(ref.key);
+            // Only the optional keys may be absent from the Secret.
+            expect(ref.optional === true, where).toBe(OPTIONAL_SECRET_KEYS.includes(String(ref.key)));
           }
         }
       }
     }
   });
 
-  it('gives each pod only the secrets it needs: root password to MySQL, admin credentials to the setup Job', () => {
+  it('gives each pod only the secrets it needs: root and probe passwords to MySQL, admin credentials to the setup Job', () => {
     const keysBy = new Map<string, Set<string>>();
-    for (const pod of podTemplates(scenario('sealed-secrets').objects)) {
+    for (const pod of podTemplates(scenario('day-two').objects)) {
       const keys = new Set<string>();
       for (const c of containersOf(pod.spec)) {
         for (const env of l(c.env)) {
@@ -377,9 +423,10 @@ describe('woocommerce-store chart', () => {
       keysBy.set(String(pod.labels['app.kubernetes.io/component']), keys);
     }
     const salts = SECRET_KEYS.slice(4);
-    expect([...keysBy.get('mysql')!].sort()).toEqual(['mysql-password', 'mysql-root-password']);
-    expect([...keysBy.get('wordpress')!].sort()).toEqual(['mysql-password', ...salts].sort());
-    expect([...keysBy.get('setup')!].sort()).toEqual(['mysql-password', 'wordpress-admin-password', 'wordpress-admin-user', ...salts].sort());
+    expect([...keysBy.get('mysql')!].sort()).toEqual(['mysql-password', 'mysql-probe-password', 'mysql-root-password']);
+    expect([...keysBy.get('wordpress')!].sort()).toEqual(['mysql-password', 'smtp-password', ...salts].sort());
+    expect([...keysBy.get('cron')!].sort()).toEqual(['mysql-password', 'smtp-password', ...salts].sort());
+    expect([...keysBy.get('setup')!].sort()).toEqual(['mysql-password', 'smtp-password', 'wordpress-admin-password', 'wordpress-admin-user', ...salts].sort());
     expect([...keysBy.get('test')!]).toEqual([]);
   });
 
@@ -421,21 +468,59 @@ describe('woocommerce-store chart', () => {
       .toEqual(['plain-secrets-values.yaml', 'sealed-secrets-values.yaml']);
   });
 
-  it('names the setup Job after a hash of its inputs: same inputs, same Job; changed inputs, a new Job', async () => {
+  it('runs setup as an Argo CD Sync hook under one fixed name, recreated before every sync (BeforeHookCreation)', async () => {
+    for (const [name, { objects }] of scenarios) {
+      const jobs = objects.filter((x) => x.kind === 'Job');
+      expect(jobs.map((j) => j.metadata.name), name).toEqual(['store-setup']);
+      expect(jobs[0]!.metadata.annotations, name).toMatchObject({
+        'argocd.argoproj.io/hook': 'Sync',
+        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        'argocd.argoproj.io/sync-wave': '1',
+        'helm.sh/hook': 'post-install,post-upgrade',
+        'helm.sh/hook-delete-policy': 'before-hook-creation',
+      });
+      expect(o(jobs[0]!.spec).ttlSecondsAfterFinished, name).toBeUndefined();
+    }
+    // A changed input changes the pod template but never the name: the hook is recreated, not patched.
     const { objects, file } = scenario('sealed-secrets');
-    const job = one(objects, 'Job');
-    expect(job.metadata.name).toMatch(/^store-setup-[0-9a-f]{10}$/);
-    expect(job.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('1');
-    expect(o(job.spec).ttlSecondsAfterFinished).toBeUndefined();
-    const changed = await renderChart({ valuesFiles: [file], set: { 'setup.woocommerceVersion': '10.0.0' } });
-    expect(one(changed, 'Job').metadata.name).not.toBe(job.metadata.name);
+    const changed = await renderChart({ valuesFiles: [file], setJson: { 'wordpress.configExtra': "define('WP_DEBUG', false);", 'store.owner': 'user-43' } });
+    expect(one(changed, 'Job').metadata.name).toBe('store-setup');
+    expect(o(one(changed, 'Job').spec).template).not.toEqual(o(one(objects, 'Job').spec).template);
     const script = String(o(one(objects, 'ConfigMap', 'store-setup-scripts').data)['setup.sh']);
-    for (const guard of ['wp core is-installed', 'wp plugin is-installed woocommerce', 'wp plugin is-active woocommerce']) {
-      expect(script).toContain(guard);
+    expect(script).toBe(await readFile(join(storeChartDir, 'files', 'setup.sh'), 'utf8'));
+  });
+
+  it('keeps PVCs, selectors, pod labels and secret values from chart 0.4.3 (the fixture copy of the old chart)', async () => {
+    const oldChart = join(import.meta.dirname, 'fixtures', 'woocommerce-store-0.4.3');
+    for (const name of ['sealed-secrets', 'plain-secrets', 'day-two']) {
+      const file = scenario(name).file;
+      // 0.4.3 knew none of the day-two values: render it with the store and secrets only.
+      const values = parse(await readFile(file, 'utf8')) as Obj;
+      const dir = await mkdtemp(join(tmpdir(), 'store-old-'));
+      try {
+        const oldValues = join(dir, 'values.yaml');
+        const store = o(values.store);
+        const sealed = o(o(values.secrets).sealed);
+        const encryptedData = Object.fromEntries(Object.entries(o(sealed.encryptedData)).filter(([k]) => SECRET_KEYS.includes(k)));
+        await writeFile(oldValues, JSON.stringify({
+          store: { id: store.id, name: store.name, domain: store.domain, ...(store.owner ? { owner: store.owner } : {}) },
+          secrets: sealed.enabled ? { sealed: { enabled: true, encryptedData } } : values.secrets,
+        }));
+        const before = upgradeIdentity(await renderChart({ chartDir: oldChart, valuesFiles: [oldValues] })) as Obj;
+        const after = upgradeIdentity(scenario(name).objects) as Obj;
+        expect(after.pvcs, name).toEqual(before.pvcs);
+        expect(after.selectors, name).toEqual(before.selectors);
+        expect(after.podLabels, name).toEqual(before.podLabels);
+        // Same values under the same keys; the day-two store adds its optional probe and SMTP keys.
+        const secret = (id: Obj) => l(id.secrets).map((x) => ({ ...x, encryptedData: Object.fromEntries(Object.entries(o(x.encryptedData)).filter(([k]) => SECRET_KEYS.includes(k))) }));
+        expect(secret(after), name).toEqual(secret(before));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
   });
 
-  it('orders the Argo CD sync: namespace, then quota and secrets, workloads, setup Job, then Ingress and HPA', () => {
+  it('orders the Argo CD sync: namespace, then quota and secrets, workloads and Middlewares, setup hook, then Ingress, HPA and CronJob', () => {
     for (const [name, { objects }] of scenarios) {
       const wave = (x: K8sObject) => Number(x.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
       const waveOf = (kind: string) => [...new Set(objects.filter((x) => x.kind === kind).map(wave))];
@@ -444,6 +529,8 @@ describe('woocommerce-store chart', () => {
       expect([...waveOf('Secret'), ...waveOf('SealedSecret')], name).toEqual([-1]);
       for (const kind of ['Deployment', 'Service', 'PersistentVolumeClaim', 'NetworkPolicy']) expect(waveOf(kind), name).toEqual([0]);
       expect(waveOf('Job'), name).toEqual([1]);
+      expect(waveOf('Middleware'), name).toEqual(name === 'nginx-class' ? [] : [0]);
+      expect(waveOf('CronJob'), name).toEqual([2]);
       expect(waveOf('Ingress'), name).toEqual([2]);
       expect(waveOf('HorizontalPodAutoscaler'), name).toEqual([2]);
     }
@@ -466,13 +553,14 @@ describe('woocommerce-store chart', () => {
     expect(o(o(container.resources).requests).cpu).toBeDefined();
   });
 
-  it('pins WordPress pods and the setup Job to one node for a ReadWriteOnce volume, and not for ReadWriteMany', () => {
+  it('pins WordPress pods, the setup Job and WP-Cron runs to one node for a ReadWriteOnce volume, and not for ReadWriteMany', () => {
     const affinity = (objects: K8sObject[]) => podTemplates(objects).filter((p) => p.labels['app.kubernetes.io/component'] !== 'mysql' && p.kind !== 'Pod')
       .map((p) => l(o(o(p.spec.affinity).podAffinity).requiredDuringSchedulingIgnoredDuringExecution));
     for (const terms of affinity(scenario('minimal').objects)) {
       expect(terms[0]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/component': 'wordpress' } } });
     }
-    expect(affinity(scenario('rwx-storage').objects)).toEqual([[], []]);
+    expect(affinity(scenario('minimal').objects)).toHaveLength(3); // WordPress, setup, cron
+    expect(affinity(scenario('rwx-storage').objects)).toEqual([[], [], []]);
     const pvc = one(scenario('rwx-storage').objects, 'PersistentVolumeClaim', 'store-wordpress-content');
     expect(o(pvc.spec)).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: 'longhorn-rwx' });
   });
@@ -493,8 +581,12 @@ describe('woocommerce-store chart', () => {
     expect(l(wpIn.ports)).toEqual([{ protocol: 'TCP', port: 8080 }]);
     const egress = l(policies.get('allow-wordpress-egress')!.egress);
     const internet = l(egress.find((rule) => l(rule.to).some((peer) => 'ipBlock' in peer))!.to).map((peer) => o(peer.ipBlock));
-    const toController = egress.find((rule) => l(rule.to).some((peer) => 'namespaceSelector' in peer))!;
-    expect(l(toController.to)[0]).toEqual(o(l(wpIn.from)[0]));
+    // No loopback through the Ingress by default (WP-Cron runs in the CronJob); allowSelfRequests opts in.
+    expect(egress.some((rule) => l(rule.to).some((peer) => 'namespaceSelector' in peer))).toBe(false);
+    expect(egress.some((rule) => l(rule.ports).some((port) => port.port === 587 || port.port === 465))).toBe(false);
+    expect(o(policies.get('allow-wordpress-egress')!.podSelector)).toEqual({
+      matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['wordpress', 'setup', 'cron'] }],
+    });
     expect(internet[0]).toMatchObject({ cidr: '0.0.0.0/0' });
     expect(internet[0]!.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '100.64.0.0/10']));
     const dns = l(policies.get('allow-dns-egress')!.egress)[0]!;
@@ -510,18 +602,65 @@ describe('woocommerce-store chart', () => {
     });
   });
 
-  it('exposes store.domain over TLS with the cluster issuer and an HTTP → HTTPS redirect per ingress class', () => {
-    const { values, objects } = scenario('minimal');
-    const ingress = one(objects, 'Ingress');
-    expect(o(ingress.spec)).toMatchObject({
-      ingressClassName: 'traefik',
-      tls: [{ hosts: [values.store.domain], secretName: `store-${values.store.id}-tls` }],
-      rules: [{ host: values.store.domain }],
+  it('lets SMTP out on the relay port only when a relay is configured, to public addresses only', () => {
+    const { objects } = scenario('day-two');
+    const egress = l(o(one(objects, 'NetworkPolicy', 'allow-wordpress-egress').spec).egress);
+    const smtp = egress.filter((rule) => l(rule.ports).some((port) => port.port === 465));
+    expect(smtp).toHaveLength(1);
+    expect(l(smtp[0]!.ports)).toEqual([{ protocol: 'TCP', port: 465 }]);
+    expect(o(l(smtp[0]!.to)[0]!.ipBlock).except).toEqual(expect.arrayContaining(['10.0.0.0/8', '169.254.0.0/16']));
+    const wordpress = l(o(o(o(one(objects, 'Deployment', 'store-wordpress').spec).template).spec).containers)[0]!;
+    const env = Object.fromEntries(l(wordpress.env).map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env).toMatchObject({
+      STORE_SMTP_HOST: 'smtp.relay.example.net', STORE_SMTP_PORT: '465', STORE_SMTP_ENCRYPTION: 'ssl',
+      STORE_SMTP_USER: 'shop@day-two-shop.example.de', STORE_SMTP_FROM: 'shop@day-two-shop.example.de', STORE_SMTP_FROM_NAME: 'Day Two Shop',
+      STORE_SMTP_PASSWORD: { secretKeyRef: { name: 'store-secrets', key: 'smtp-password', optional: true } },
     });
-    expect(ingress.metadata.annotations).toMatchObject({
-      'cert-manager.io/cluster-issuer': 'letsencrypt-prod',
-      'traefik.ingress.kubernetes.io/router.middlewares': 'kube-system-redirect-https@kubernetescrd',
-    });
+    // The mu-plugin that reads them is mounted into every WordPress, setup and cron container.
+    for (const pod of podTemplates(objects).filter((p) => ['wordpress', 'setup', 'cron'].includes(p.labels['app.kubernetes.io/component']!))) {
+      const main = l(pod.spec.containers)[0]!;
+      expect(l(main.volumeMounts).find((m) => m.mountPath === '/var/www/html/wp-content/mu-plugins/store-platform.php'), pod.owner).toMatchObject({ subPath: 'store-platform.php', readOnly: true });
+    }
+    const plugin = String(o(one(objects, 'ConfigMap', 'store-wordpress-apache').data)['store-platform.php']);
+    for (const needle of ["add_action(\n\t\t'phpmailer_init'", 'isSMTP()', "getenv( 'STORE_SMTP_PASSWORD' )", 'woocommerce_email_from_address']) expect(plugin).toContain(needle);
+  });
+
+  it('refuses an SMTP port that does not match its encryption', async () => {
+    const err = await renderChart({ valuesFiles: [scenario('day-two').file], set: { 'smtp.encryption': 'tls' } }).then(() => undefined, (e: unknown) => e);
+    expect((err as HelmError).stderr).toContain("at '/smtp/encryption'");
+  });
+
+  it('redirects HTTP to HTTPS with Middlewares rendered in the store namespace and referenced by the Ingress (Traefik)', () => {
+    for (const [name, { values, objects }] of [...scenarios].filter(([n]) => n !== 'nginx-class')) {
+      const ns = `store-${values.store.id}`;
+      const ingress = one(objects, 'Ingress');
+      expect(o(ingress.spec), name).toMatchObject({
+        ingressClassName: 'traefik',
+        tls: [{ hosts: [values.store.domain], secretName: `store-${values.store.id}-tls` }],
+        rules: [{ host: values.store.domain }],
+      });
+      // Traefik resolves `<namespace>-<name>@kubernetescrd`; a reference to a missing Middleware drops
+      // the route (404). Every reference must resolve to a Middleware of this same render.
+      const refs = String(ingress.metadata.annotations?.['traefik.ingress.kubernetes.io/router.middlewares']).split(',');
+      const middlewares = new Map(objects.filter((x) => x.kind === 'Middleware').map((m) => [`${m.metadata.namespace}-${m.metadata.name}@kubernetescrd`, o(m.spec)]));
+      expect(refs, name).toEqual([`${ns}-store-redirect-https@kubernetescrd`, `${ns}-store-hsts@kubernetescrd`]);
+      for (const ref of refs) expect(middlewares.has(ref), `${name}: ${ref}`).toBe(true);
+      for (const m of objects.filter((x) => x.kind === 'Middleware')) expect(m.metadata.namespace, name).toBe(ns);
+      // What Traefik does with an HTTP request to the store: the first middleware answers it with a
+      // permanent redirect to https://<host>/...; HTTPS responses carry a one-year HSTS header.
+      expect(middlewares.get(refs[0]!), name).toEqual({ redirectScheme: { scheme: 'https', permanent: true } });
+      expect(middlewares.get(refs[1]!), name).toEqual({ headers: { stsSeconds: 31536000, stsIncludeSubdomains: false } });
+      expect(ingress.metadata.annotations?.['cert-manager.io/cluster-issuer'], name).toBe('letsencrypt-prod');
+    }
+  });
+
+  it('can reference a shared redirect Middleware instead, and drops HSTS with it', async () => {
+    const objects = await renderChart({ valuesFiles: [scenario('minimal').file], setJson: { 'ingress.traefik.createRedirectMiddleware': false } });
+    expect(objects.filter((x) => x.kind === 'Middleware')).toEqual([]);
+    expect(one(objects, 'Ingress').metadata.annotations?.['traefik.ingress.kubernetes.io/router.middlewares']).toBe('kube-system-redirect-https@kubernetescrd');
+  });
+
+  it('redirects with ingress-nginx annotations when the class is nginx', () => {
     const nginx = one(scenario('nginx-class').objects, 'Ingress');
     expect(o(nginx.spec).ingressClassName).toBe('nginx');
     expect(nginx.metadata.annotations).toMatchObject({
@@ -530,6 +669,7 @@ describe('woocommerce-store chart', () => {
       'nginx.ingress.kubernetes.io/proxy-body-size': '32m',
     });
     expect(Object.keys(nginx.metadata.annotations ?? {}).some((k) => k.startsWith('traefik.'))).toBe(false);
+    expect(scenario('nginx-class').objects.filter((x) => x.kind === 'Middleware')).toEqual([]);
   });
 
   it('grants the store nothing from the Kubernetes API: an empty Role bound to its ServiceAccount', () => {
@@ -545,16 +685,86 @@ describe('woocommerce-store chart', () => {
     expect(o(one(scenario('custom-resources').objects, 'HorizontalPodAutoscaler').spec).maxReplicas).toBe(8);
   });
 
-  it('ships a helm test pod that Argo CD skips and that calls WordPress over its Service', () => {
+  it('ships a helm test pod that Argo CD skips and that checks WordPress and WooCommerce\'s Store API over the Service', () => {
     const pod = one(scenario('minimal').objects, 'Pod');
     expect(pod.metadata.annotations).toMatchObject({ 'helm.sh/hook': 'test', 'argocd.argoproj.io/hook': 'Skip' });
-    expect(JSON.stringify(pod.spec)).toContain('http://store-wordpress:80/wp-admin/install.php');
+    const script = String((l(o(pod.spec).containers)[0]!.command as string[])[2]);
+    expect(script).toContain('base="http://store-wordpress:80"');
+    expect(script).toContain('"$base/wp-admin/install.php"');
+    // busybox wget exits non-zero on any status but 2xx: the Store API must answer 200 with a JSON list.
+    expect(script).toContain('wget -q -T 20 -O /tmp/products "$base/wp-json/wc/store/v1/products"');
+    expect(script).toContain("head -c 1 /tmp/products | grep -q '\\['");
+    expect(o(pod.spec).restartPolicy).toBe('Never');
   });
 
-  it('pins every image by tag', () => {
-    for (const pod of podTemplates(scenario('minimal').objects)) {
-      for (const c of containersOf(pod.spec)) expect(String(c.image)).toMatch(/^[^:]+:(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]+$/);
+  it('pins every image by tag and by digest beside it; an empty digest leaves the tag alone', async () => {
+    const images = new Set(podTemplates(scenario('minimal').objects).flatMap((p) => containersOf(p.spec).map((c) => String(c.image))));
+    for (const image of images) expect(image).toMatch(/^[^:@]+:(?!latest@)[A-Za-z0-9_][A-Za-z0-9_.-]+@sha256:[0-9a-f]{64}$/);
+    expect([...images].sort()).toEqual([
+      'docker.io/library/busybox:1.37.0@sha256:9db7b59979c38555a39def84a31fb98b5296952f9e3afd4f6f11f05b07adfab0',
+      'docker.io/library/mysql:8.4.10@sha256:5700b0892591a760c4caef7a0024c887afd46317d73dd420801706e661c4db56',
+      'docker.io/library/wordpress:7.1.2-php8.4-apache@sha256:40f460f490d78bae102740aad057b350d9dff47787b0a777f2be9e1132f145a7',
+      'docker.io/library/wordpress:cli-2.12.0-php8.4@sha256:00c045cb6190b691303a829336a945a43b8851c1142620636b97a7e6a9182ffd',
+    ]);
+    const objects = await renderChart({ valuesFiles: [scenario('minimal').file], set: { 'images.wordpress.digest': '' } });
+    const tagOnly = podTemplates(objects).flatMap((p) => containersOf(p.spec).map((c) => String(c.image)));
+    expect(tagOnly).toContain('docker.io/library/wordpress:7.1.2-php8.4-apache');
+    const err = await renderChart({ valuesFiles: [scenario('minimal').file], set: { 'images.mysql.digest': 'sha256:abc' } }).then(() => undefined, (e: unknown) => e);
+    expect((err as HelmError).stderr).toContain("at '/images/mysql/digest'");
+  });
+
+  it('keeps WordPress core immutable: file mods, auto-updates and page-load WP-Cron are off in every WordPress container', () => {
+    for (const pod of podTemplates(scenario('minimal').objects).filter((p) => ['wordpress', 'setup', 'cron'].includes(p.labels['app.kubernetes.io/component']!))) {
+      const extra = String(l(l(pod.spec.containers)[0]!.env).find((e) => e.name === 'WORDPRESS_CONFIG_EXTRA')?.value);
+      for (const line of ["define('DISALLOW_FILE_MODS', true);", "define('AUTOMATIC_UPDATER_DISABLED', true);", "define('WP_AUTO_UPDATE_CORE', false);", "define('DISABLE_WP_CRON', true);"]) {
+        expect(extra, pod.owner).toContain(line);
+      }
     }
+  });
+
+  it('pins WooCommerce and passes the day-one shop settings (theme, address, currency, sample products) to setup', () => {
+    const env = (name: string) => Object.fromEntries(l(l(o(o(o(one(scenario(name).objects, 'Job', 'store-setup').spec).template).spec).containers)[0]!.env).map((e) => [e.name, e.value]));
+    expect(env('minimal')).toMatchObject({
+      WOOCOMMERCE_VERSION: '10.4.3', STORE_THEME: 'storefront', STORE_SAMPLE_PRODUCTS: 'false', STORE_COUNTRY: 'US:CA', STORE_CURRENCY: 'USD',
+    });
+    expect(env('day-two')).toMatchObject({
+      STORE_SAMPLE_PRODUCTS: 'true', STORE_ADDRESS_1: 'Hauptstrasse 1', STORE_CITY: 'Berlin', STORE_POSTCODE: '10115', STORE_COUNTRY: 'DE', STORE_CURRENCY: 'EUR',
+    });
+  });
+
+  it('runs WP-Cron as a CronJob: one run at a time, WP-CLI inside the cluster, no HTTP loopback', () => {
+    const { objects } = scenario('minimal');
+    const cron = one(objects, 'CronJob', 'store-cron');
+    const spec = o(cron.spec);
+    expect(spec).toMatchObject({ schedule: '*/5 * * * *', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 1 });
+    const container = l(o(o(o(o(spec.jobTemplate).spec).template).spec).containers)[0]!;
+    expect(container.command).toEqual(['/bin/sh', '/scripts/cron.sh']);
+    const script = String(o(one(objects, 'ConfigMap', 'store-setup-scripts').data)['cron.sh']);
+    expect(script).toContain('wp cron event run --due-now');
+    expect(script).not.toMatch(/wget|curl|wp-cron\.php/);
+  });
+
+  it('protects WordPress with a PodDisruptionBudget that never blocks a drain (maxUnavailable 1)', () => {
+    for (const [name, { objects }] of scenarios) {
+      const pdb = one(objects, 'PodDisruptionBudget');
+      expect(o(pdb.spec), name).toEqual({
+        maxUnavailable: 1,
+        selector: { matchLabels: o(o(one(objects, 'Deployment', 'store-wordpress').spec).selector).matchLabels },
+      });
+    }
+  });
+
+  it('sizes Apache workers from the memory limit and OPcache for WooCommerce', async () => {
+    const conf = (objects: K8sObject[]) => o(one(objects, 'ConfigMap', 'store-wordpress-apache').data);
+    const workers = (objects: K8sObject[]) => Number(/MaxRequestWorkers (\d+)/.exec(String(conf(objects)['000-default.conf']))![1]);
+    // 512Mi - 128M OPcache - 64Mi Apache = 320Mi / 64Mi per worker.
+    expect(workers(scenario('minimal').objects)).toBe(5);
+    expect(workers(scenario('custom-resources').objects)).toBe(13); // 1Gi: (1024 - 192) / 64
+    expect(workers(await renderChart({ valuesFiles: [scenario('minimal').file], setJson: { 'wordpress.maxRequestWorkers': 7 } }))).toBe(7);
+    expect(workers(await renderChart({ valuesFiles: [scenario('minimal').file], set: { 'wordpress.resources.limits.memory': '256Mi' } }))).toBe(2);
+    const ini = String(conf(scenario('minimal').objects)['zz-store.ini']);
+    expect(ini).toContain('opcache.memory_consumption = 128');
+    expect(ini).toContain('opcache.max_accelerated_files = 20000');
   });
 
   it('documents every value with a # -- comment, and the README table matches values.yaml', async () => {
@@ -563,7 +773,7 @@ describe('woocommerce-store chart', () => {
     const readme = await readFile(join(storeChartDir, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf(VALUES_START) + VALUES_START.length, readme.indexOf(VALUES_END)).trim();
     expect(table, 'run: npx node charts/test/values-doc.ts').toBe(valuesTable(valuesYaml));
-    for (const key of SECRET_KEYS) expect(readme).toContain(`\`${key}\``);
+    for (const key of [...SECRET_KEYS, ...OPTIONAL_SECRET_KEYS]) expect(readme).toContain(`\`${key}\``);
   });
 
   it('the documentation check notices an undocumented value', () => {

@@ -135,9 +135,13 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* image reference */}}
+{{/* Image reference: repository:tag, with @digest beside the tag when one is pinned. */}}
 {{- define "woocommerce-store.image" -}}
+{{- if .digest -}}
+{{- printf "%s:%s@%s" .repository .tag .digest -}}
+{{- else -}}
 {{- printf "%s:%s" .repository .tag -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Keys of the store Secret (the contract with the platform). */}}
@@ -146,6 +150,19 @@ AUTH_KEY SECURE_AUTH_KEY LOGGED_IN_KEY NONCE_KEY AUTH_SALT SECURE_AUTH_SALT LOGG
 {{- end -}}
 {{- define "woocommerce-store.secretKeys" -}}
 mysql-root-password mysql-password wordpress-admin-user wordpress-admin-password {{ include "woocommerce-store.saltKeys" . }}
+{{- end -}}
+{{/* Optional keys of the store Secret: the probe user's and the SMTP relay's passwords. */}}
+{{- define "woocommerce-store.optionalSecretKeys" -}}
+mysql-probe-password smtp-password
+{{- end -}}
+{{/* An env var read from an optional key of the store Secret (absent key: variable unset). */}}
+{{- define "woocommerce-store.optionalSecretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "woocommerce-store.secretName" .ctx }}
+      key: {{ .key }}
+      optional: true
 {{- end -}}
 
 {{/* An env var read from the store Secret. Usage: include ... (dict "name" "X" "key" "k" "ctx" .) */}}
@@ -174,10 +191,165 @@ mysql-root-password mysql-password wordpress-admin-user wordpress-admin-password
     define('WP_HOME', 'https://{{ include "woocommerce-store.domain" . }}');
     define('WP_SITEURL', 'https://{{ include "woocommerce-store.domain" . }}');
     define('FS_METHOD', 'direct');
+    // Core lives in the image and plugins change only through the setup run (WP-CLI ignores these):
+    // no per-pod write can skew versions between replicas.
+    define('DISALLOW_FILE_MODS', true);
+    define('AUTOMATIC_UPDATER_DISABLED', true);
     define('WP_AUTO_UPDATE_CORE', false);
+    {{- if .Values.cron.enabled }}
+    // WP-Cron runs as a CronJob; page loads never call wp-cron.php through the Ingress.
+    define('DISABLE_WP_CRON', true);
+    {{- end }}
     {{- with .Values.wordpress.configExtra }}
     {{- . | nindent 4 }}
     {{- end }}
+{{- with .Values.smtp.host }}
+- name: STORE_SMTP_HOST
+  value: {{ . | quote }}
+- name: STORE_SMTP_PORT
+  value: {{ $.Values.smtp.port | quote }}
+- name: STORE_SMTP_ENCRYPTION
+  value: {{ $.Values.smtp.encryption | quote }}
+- name: STORE_SMTP_USER
+  value: {{ $.Values.smtp.username | quote }}
+- name: STORE_SMTP_FROM
+  value: {{ $.Values.smtp.fromAddress | default (printf "shop@%s" (include "woocommerce-store.domain" $)) | quote }}
+- name: STORE_SMTP_FROM_NAME
+  value: {{ $.Values.smtp.fromName | default $.Values.store.name | quote }}
+{{- if $.Values.smtp.username }}
+{{ include "woocommerce-store.optionalSecretEnv" (dict "name" "STORE_SMTP_PASSWORD" "key" "smtp-password" "ctx" $) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Apache MaxRequestWorkers: given, or (memory limit - OPcache - 64Mi) / workerMemory, at least 2. */}}
+{{- define "woocommerce-store.maxRequestWorkers" -}}
+{{- $w := .Values.wordpress -}}
+{{- if gt (int $w.maxRequestWorkers) 0 -}}
+{{- $w.maxRequestWorkers -}}
+{{- else -}}
+{{- $limit := include "woocommerce-store.mebibytes" (dig "limits" "memory" "512Mi" $w.resources) | int -}}
+{{- $worker := include "woocommerce-store.mebibytes" $w.workerMemory | int -}}
+{{- $free := sub $limit (add (int $w.php.opcache.memoryMb) 64) -}}
+{{- max 2 (div $free $worker) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A memory quantity (Mi, Gi, M, G or bytes) in whole MiB. */}}
+{{- define "woocommerce-store.mebibytes" -}}
+{{- $q := toString . -}}
+{{- if hasSuffix "Gi" $q -}}{{- mul (trimSuffix "Gi" $q | int) 1024 -}}
+{{- else if hasSuffix "Mi" $q -}}{{- trimSuffix "Mi" $q | int -}}
+{{- else if hasSuffix "G" $q -}}{{- div (mul (trimSuffix "G" $q | int64) 1000000000) 1048576 -}}
+{{- else if hasSuffix "M" $q -}}{{- div (mul (trimSuffix "M" $q | int64) 1000000) 1048576 -}}
+{{- else -}}{{- div ($q | int64) 1048576 -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pull secrets of a pod spec. */}}
+{{- define "woocommerce-store.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- range . }}
+  - name: {{ . }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Pod spec of a WP-CLI run (the setup hook and the WP-Cron CronJob): an init container copies WordPress
+core from the WordPress image into a scratch document root; WP-CLI then works on it with the persistent
+wp-content, the same wp-config.php settings as the site and the chart's mu-plugin.
+Usage: include "woocommerce-store.wpcliPodSpec" (dict "ctx" . "script" "setup.sh" "resources" ... "env" "<yaml list>")
+*/}}
+{{- define "woocommerce-store.wpcliPodSpec" -}}
+{{- $ := .ctx -}}
+restartPolicy: Never
+serviceAccountName: {{ include "woocommerce-store.serviceAccountName" $ }}
+automountServiceAccountToken: false
+enableServiceLinks: false
+securityContext:
+  {{- include "woocommerce-store.podSecurityContext" (dict "uid" 1000) | nindent 2 }}
+{{- include "woocommerce-store.imagePullSecrets" $ }}
+{{- with (include "woocommerce-store.contentAffinity" $) }}
+{{ . }}
+{{- end }}
+initContainers:
+  - name: copy-core
+    image: {{ include "woocommerce-store.image" $.Values.images.wordpress | quote }}
+    imagePullPolicy: {{ $.Values.images.wordpress.pullPolicy }}
+    command: ["/bin/sh", "/scripts/copy-core.sh"]
+    resources:
+      {{- toYaml $.Values.setup.initResources | nindent 6 }}
+    securityContext:
+      {{- include "woocommerce-store.containerSecurityContext" $ | nindent 6 }}
+    volumeMounts:
+      - name: html
+        mountPath: /var/www/html
+      - name: content
+        mountPath: /var/www/html/wp-content
+      - name: scripts
+        mountPath: /scripts
+        readOnly: true
+containers:
+  - name: {{ .name }}
+    image: {{ include "woocommerce-store.image" $.Values.images.wpcli | quote }}
+    imagePullPolicy: {{ $.Values.images.wpcli.pullPolicy }}
+    command: ["/bin/sh", "/scripts/{{ .script }}"]
+    env:
+      {{- include "woocommerce-store.wordpressEnv" $ | nindent 6 }}
+      {{- with .env }}
+      {{- . | nindent 6 }}
+      {{- end }}
+      - name: HOME
+        value: /tmp
+      - name: WP_CLI_CACHE_DIR
+        value: /tmp/wp-cli-cache
+    resources:
+      {{- toYaml .resources | nindent 6 }}
+    securityContext:
+      {{- include "woocommerce-store.containerSecurityContext" $ | nindent 6 }}
+    volumeMounts:
+      - name: html
+        mountPath: /var/www/html
+      - name: content
+        mountPath: /var/www/html/wp-content
+      - name: wordpress-config
+        mountPath: /var/www/html/wp-content/mu-plugins/store-platform.php
+        subPath: store-platform.php
+        readOnly: true
+      - name: tmp
+        mountPath: /tmp
+      - name: scripts
+        mountPath: /scripts
+        readOnly: true
+volumes:
+  - name: html
+    emptyDir:
+      sizeLimit: 512Mi
+  - name: content
+    persistentVolumeClaim:
+      claimName: {{ include "woocommerce-store.wordpressPvcName" $ }}
+  - name: wordpress-config
+    configMap:
+      name: {{ include "woocommerce-store.wordpressName" $ }}-apache
+      items:
+        - key: store-platform.php
+          path: store-platform.php
+  - name: tmp
+    emptyDir:
+      sizeLimit: 1Gi
+  - name: scripts
+    configMap:
+      name: {{ include "woocommerce-store.fullname" $ }}-setup-scripts
+{{- with $.Values.wordpress.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $.Values.wordpress.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{/*
