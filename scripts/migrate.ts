@@ -14,7 +14,8 @@ if (!url || !URL.canParse(url) || !Number.isFinite(waitSeconds) || waitSeconds <
   process.exit(78); // EX_CONFIG, as api/src/main.ts
 }
 
-const knex = createKnex(url, 1);
+// Two connections: migrateLatest holds one for its advisory lock while knex migrates on another.
+const knex = createKnex(url, 2);
 const deadline = Date.now() + waitSeconds * 1000;
 let status = 1;
 for (let attempt = 1; ; attempt++) {
