@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 describe('argocd/ bootstrap', () => {
   it('is one kustomization: the argocd Namespace and k3s HelmCharts for Argo CD and argocd-apps, pinned', () => {
-    expect(bootstrap.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/argocd', 'HelmChart/argo-cd', 'HelmChart/argocd-apps']);
+    expect(bootstrap.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/argocd', 'HelmChart/argocd', 'HelmChart/argocd-apps']);
     const charts = bootstrap.filter((o) => o.kind === 'HelmChart') as Obj[];
     expect(charts.map((c) => [c.spec.chart, c.spec.version])).toEqual([['argo-cd', '10.1.1'], ['argocd-apps', '2.0.5']]);
     for (const c of charts) expect(c.spec).toMatchObject({ repo: 'https://argoproj.github.io/argo-helm', targetNamespace: 'argocd' });
@@ -66,7 +66,7 @@ describe('argocd/ bootstrap', () => {
   });
 
   it('configures Argo CD for TLS at Traefik, app health for the waves, and controller metrics (argocd_app_info)', () => {
-    const v = parse((bootstrap.find((o) => o.metadata.name === 'argo-cd') as Obj).spec.valuesContent);
+    const v = parse((bootstrap.find((o) => o.kind === 'HelmChart' && o.metadata.name === 'argocd') as Obj).spec.valuesContent);
     expect(v.configs.params['server.insecure']).toBe(true);
     expect(v.configs.cm['resource.customizations.health.argoproj.io_Application']).toContain('obj.status.health.status');
     expect(v.controller.metrics).toEqual({ enabled: true, serviceMonitor: { enabled: true } });
