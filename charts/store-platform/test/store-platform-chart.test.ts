@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../api/src/config/config.ts';
 import { HelmError, lintChart, renderChartText } from '../../test/render-chart.ts';
-import { undocumentedValues } from '../../test/values-doc.ts';
+import { undocumentedValues, valuesTable, VALUES_END, VALUES_START } from '../../test/values-doc.ts';
 import { parseManifests, podSecurityViolations, repoRoot, validateManifest, type K8sObject } from '../../../argocd/test/support/cluster-manifests.ts';
 
 type Obj = Record<string, any>;
@@ -48,7 +48,11 @@ beforeAll(async () => {
 describe('store-platform chart', () => {
   it('has its ci scenarios, and every value carries a # -- comment', async () => {
     expect(scenarioFiles).toEqual(['cnpg-sealed-values.yaml', 'external-db-values.yaml', 'fixed-replicas-values.yaml']);
-    expect(undocumentedValues(await readFile(join(chartDir, 'values.yaml'), 'utf8'))).toEqual([]);
+    const valuesYaml = await readFile(join(chartDir, 'values.yaml'), 'utf8');
+    expect(undocumentedValues(valuesYaml)).toEqual([]);
+    const readme = await readFile(join(chartDir, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf(VALUES_START) + VALUES_START.length, readme.indexOf(VALUES_END)).trim();
+    expect(table, 'README values table: regenerate with withValuesTable (charts/test/values-doc.ts)').toBe(valuesTable(valuesYaml));
   });
 
   it('lints clean with --strict for every scenario', async () => {
