@@ -181,7 +181,15 @@ describe('store-platform chart', () => {
     expect(find(sc('external-db'), 'SealedSecret')).toEqual([]);
     expect(find(sc('cluster'), 'Secret')).toEqual([]); // never a plain Secret from the chart
     expect(await renderError([])).toContain("missing properties 'JWT_SECRET', 'SECRETS_ENCRYPTION_KEY'");
-    expect(await renderError([join(ciDir, 'cnpg-sealed-values.yaml')], { 'database.cnpg.enabled': 'false' })).toMatch(/enabled|DATABASE_URL/);
+    // An external database with sealed secrets: the sealed data must carry DATABASE_URL.
+    const dir = await mkdtemp(join(tmpdir(), 'sp-values-'));
+    try {
+      const file = join(dir, 'external.yaml');
+      await writeFile(file, 'database:\n  cnpg:\n    enabled: false\n');
+      expect(await renderError([join(ciDir, 'cnpg-sealed-values.yaml'), file])).toContain("missing property 'DATABASE_URL'");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects bad values through values.schema.json', async () => {
