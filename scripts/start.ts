@@ -8,6 +8,7 @@
 // - Dashboard: built into ui/build on first start if missing.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -84,35 +85,53 @@ async function localGitOpsRepo(): Promise<string> {
   return repo;
 }
 
-/** sim/ as a child process; resolves with its kubeconfig once it serves. */
+/**
+ * sim/ as a child process; resolves with its kubeconfig once it serves. Its readiness comes over an IPC
+ * message, not a log line, so any LOG_LEVEL works. Without SIM_PORT its port is any free one, so a second
+ * clone's `npm start` on this machine does not collide with the first.
+ */
 async function startSim(repo: string): Promise<string> {
   const stateDir = process.env.SIM_STATE_DIR ?? join(data, 'sim');
   const child = spawn(process.execPath, [join(root, 'sim', 'src', 'main.ts')], {
-    env: { ...process.env, SIM_REPO_URL: repo, SIM_REPO_REVISION: 'main', SIM_STATE_DIR: stateDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SIM_REPO_URL: repo, SIM_REPO_REVISION: 'main', SIM_STATE_DIR: stateDir, SIM_PORT: process.env.SIM_PORT ?? '0' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   process.on('exit', () => child.kill('SIGTERM'));
   return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      process.stdout.write(d);
-      buf += d.toString();
-      const m = /"kubeconfigPath":"([^"]+)"/.exec(buf);
-      if (m && /SIMULATED cluster started/.test(buf)) {
-        buf = '';
-        resolve(m[1]!);
+    child.on('message', (m: { type?: string; kubeconfigPath?: string }) => {
+      if (m?.type === 'sim-ready' && m.kubeconfigPath) {
+        child.disconnect();
+        resolve(m.kubeconfigPath);
       }
-      if (buf.length > 100_000) buf = buf.slice(-10_000);
     });
     child.once('exit', (code) => reject(new Error(`the simulated cluster exited with ${code}`)));
   });
 }
 
+/** Fails fast, in one line, when the API's port is taken (e.g. by another clone's `npm start`). */
+async function checkPortFree(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8080);
+  const host = process.env.HOST ?? '0.0.0.0';
+  const taken = await new Promise<string | undefined>((resolve) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    probe.listen(port, host, () => probe.close(() => resolve(undefined)));
+  });
+  if (taken === 'EADDRINUSE') {
+    console.error(`start: port ${port} is already in use (another \`npm start\`?); run with PORT=<free port> npm start`);
+    process.exit(1);
+  }
+}
+
+await checkPortFree();
 process.env.DATABASE_URL = await findDatabase();
 process.env.GITOPS_REPO ??= await localGitOpsRepo();
 if (!process.env.CLUSTER_KUBECONFIG) {
   say('cluster: SIMULATED (sim/): Argo CD and Kubernetes are stood in for; set CLUSTER_KUBECONFIG for a real cluster');
-  process.env.CLUSTER_KUBECONFIG = await startSim(process.env.GITOPS_REPO);
+  process.env.CLUSTER_KUBECONFIG = await startSim(process.env.GITOPS_REPO).catch((err: Error) => {
+    console.error(`start: ${err.message}`);
+    process.exit(1);
+  });
   process.env.CLUSTER_SIMULATED = 'true';
 }
 if (!existsSync(join(root, 'ui', 'build', 'handler.js'))) {

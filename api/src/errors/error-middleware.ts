@@ -11,6 +11,8 @@ export function errorMiddleware(audit: AuditLog): ErrorRequestHandler {
     let appError: AppError;
     if (err instanceof AppError) appError = err;
     else if (isDatabaseUnavailable(err)) appError = new ServiceUnavailableError('The database is unavailable. Try again shortly.');
+    // Backstop: text PostgreSQL cannot store (NUL, invalid UTF-8) that a schema let through is the client's input, not our fault.
+    else if (err?.code === '22021' || err?.code === '22P05') appError = new ValidationError([{ field: 'body', message: 'Contains characters that cannot be stored (such as NUL).', code: 'control_characters' }]);
     else if (err?.type === 'entity.parse.failed') appError = new ValidationError([{ field: 'body', message: 'Malformed JSON.', code: 'invalid_json' }], 'The request body is not valid JSON.');
     else if (err?.type === 'entity.too.large') appError = new AppError(413, 'payload_too_large', 'Payload Too Large', 'The request body is too large.');
     else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) appError = new AppError(err.status, 'bad_request', 'Bad Request', 'The request could not be processed.');

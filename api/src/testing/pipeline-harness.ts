@@ -63,6 +63,7 @@ export async function startPipelineHarness(env: Record<string, string> | ((ctx: 
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
     CREATE_RATE_LIMIT_PER_MINUTE: '1000',
+    SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
     GITOPS_REPO: repoUrl,
     CLUSTER_KUBECONFIG: sim.kubeconfigPath,
     STATUS_INTERVAL_MS: '300',
