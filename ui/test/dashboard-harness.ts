@@ -41,9 +41,12 @@ export type Dashboard = {
 export async function startDashboard(env: Record<string, string> = {}): Promise<Dashboard> {
   ensureUiBuilt();
   const platform = await startTestPlatform(env);
+  // The dashboard's server presents sessions and browsers' addresses with the API's secret, as in main.ts.
+  process.env.DASHBOARD_SECRET = platform.platform.config.dashboardSecret;
   const ui = await createUiHandler();
   if (!ui) throw new Error('ui/build/handler.js is missing');
   const app = express();
+  app.set('trust proxy', platform.platform.config.trustProxyHops); // as in the platform's own app
   app.use(ui);
   app.use(platform.platform.app);
   const server: Server = createServer(app);
