@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PrivatePostgres, findPostgresBin } from '../api/src/db/private-postgres.ts';
@@ -17,7 +17,9 @@ import { GitWriter } from '../renderer/src/git-writer.ts';
 import { loadRepoTemplate } from '../renderer/src/repo-template.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const data = join(root, '.data');
+// DATA_DIR (default .data): database, GitOps repo, sim state and generated secrets of this installation.
+const data = process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : join(root, '.data');
+process.env.DATA_DIR = data;
 const DB_NAME = 'store_platform';
 const say = (msg: string) => console.log(`start: ${msg}`);
 
