@@ -95,7 +95,7 @@ async function localGitOpsRepo(): Promise<string> {
 async function startSim(repo: string): Promise<string> {
   const stateDir = process.env.SIM_STATE_DIR ?? join(data, 'sim');
   const child = spawn(process.execPath, [join(root, 'sim', 'src', 'main.ts')], {
-    env: { ...process.env, SIM_REPO_URL: repo, SIM_REPO_REVISION: 'main', SIM_STATE_DIR: stateDir, SIM_PORT: process.env.SIM_PORT ?? '0' },
+    env: { ...process.env, SIM_REPO_URL: repo, SIM_REPO_REVISION: 'main', SIM_STATE_DIR: stateDir, SIM_PORT: process.env.SIM_PORT || '0' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   process.on('exit', () => child.kill('SIGTERM'));
