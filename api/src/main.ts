@@ -74,7 +74,7 @@ if (config.roles.includes('worker') || config.gitops.repo) {
     if (init.created) logger.info({ sha: init.sha }, 'GitOps repo initialised from the template');
   }
 }
-const ui = config.roles.includes('api') ? await createUiHandler() : undefined;
+const ui = config.roles.includes('api') ? await createUiHandler({ dashboardSecret: config.dashboardSecret }) : undefined;
 if (config.roles.includes('api') && !ui) logger.warn('the dashboard is not built (npm run build:ui): serving the API only');
 const platform = createPlatform(config, logger, { knex, connections, ui });
 let server: Server | undefined;

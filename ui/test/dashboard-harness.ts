@@ -42,8 +42,7 @@ export async function startDashboard(env: Record<string, string> = {}): Promise<
   ensureUiBuilt();
   const platform = await startTestPlatform(env);
   // The dashboard's server presents sessions and browsers' addresses with the API's secret, as in main.ts.
-  process.env.DASHBOARD_SECRET = platform.platform.config.dashboardSecret;
-  const ui = await createUiHandler();
+  const ui = await createUiHandler({ dashboardSecret: platform.platform.config.dashboardSecret });
   if (!ui) throw new Error('ui/build/handler.js is missing');
   const app = express();
   app.set('trust proxy', platform.platform.config.trustProxyHops); // as in the platform's own app

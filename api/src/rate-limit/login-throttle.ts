@@ -35,6 +35,7 @@ export class LoginThrottle {
   private readonly addresses: PostgresRateLimitStore;
   private readonly accounts: PostgresRateLimitStore;
   private readonly known: PostgresRateLimitStore;
+  private calls = 0;
 
   constructor(knex: Knex, limits: LoginLimits) {
     this.limits = limits;
@@ -47,6 +48,8 @@ export class LoginThrottle {
   /** Runs `attempt` (the password check) unless a limit is reached; counts its 401 as a failure. */
   async guard<T>(email: string, ip: string | undefined, attempt: () => Promise<T>): Promise<T> {
     const address = ip ?? 'unknown';
+    // Now and then, expired windows (of every limiter: one table) are dropped; counts are right without it.
+    if (++this.calls % 500 === 0) void this.pairs.prune().catch(() => undefined);
     const pairKey = `${email}|${address}`;
     const [pair, addr, account, known] = await Promise.all([this.pairs.get(pairKey), this.addresses.get(address), this.accounts.get(email), this.known.get(pairKey)]);
     const over = (info: typeof pair, limit: number) => (info && info.totalHits >= limit ? info : undefined);

@@ -19,6 +19,7 @@ export class SessionService {
   private readonly maxMs: number;
   /** `last_seen_at` is written at most this often per session (not on every request). */
   private readonly touchEveryMs: number;
+  private starts = 0;
 
   constructor(repo: SessionRepository, settings: { idleMs: number; maxMs: number }) {
     this.repo = repo;
@@ -35,6 +36,7 @@ export class SessionService {
     const token = SESSION_PREFIX + randomBytes(32).toString('base64url');
     const idHash = hash(token);
     await this.repo.insert({ id_hash: idHash, user_id: userId, expires_at: new Date(Date.now() + this.maxMs), source_ip: sourceIp });
+    if (++this.starts % 200 === 0) void this.repo.prune(this.idleMs).catch(() => undefined); // ended sessions are dropped now and then
     return { token, idHash };
   }
 
