@@ -70,6 +70,8 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
   pp.use(
     new JwtStrategy(options, (_req: Request, payload: jwt.JwtPayload, done: (err: unknown, user?: AuthContext | false, info?: unknown) => void) => {
       (async () => {
+        // jsonwebtoken checks `exp` only when present: a token without one would never expire.
+        if (typeof payload.exp !== 'number') return done(null, false, { message: 'token has no exp' });
         let user: UserModel | undefined;
         if (jwks) {
           // External identity provider: the user is found, or created on first sight, by its e-mail claim.
@@ -82,7 +84,6 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
           // A password change ends the tokens issued before it (`pwc`: the change they were issued after).
           if (user && (payload.pwc ?? 0) !== (user.password_changed_at ? new Date(user.password_changed_at).getTime() : 0)) return done(null, false, { message: 'token predates a password change' });
         }
-        if (typeof payload.exp !== 'number') return done(null, false, { message: 'token has no exp' });
         if (!user) return done(null, false, { message: 'user no longer exists' });
         done(null, toContext(user, 'jwt'));
       })().catch((err) => done(err));

@@ -245,6 +245,12 @@ describe('external identity provider (JWKS)', () => {
     expect((await ext.request('GET', '/api/v1/me', { token: forged })).status).toBe(401);
   });
 
+  it('rejects a provider token without exp, and creates no user for it', async () => {
+    const forever = await new SignJWT({ email: 'eternal@example.com' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('stores').setSubject('idp-user-2').sign(privateKey);
+    expect((await ext.request('GET', '/api/v1/me', { token: forever })).status).toBe(401);
+    expect(await ext.platform.knex('users').where({ email: 'eternal@example.com' })).toHaveLength(0);
+  });
+
   it('rejects a provider token for another audience', async () => {
     const wrong = await new SignJWT({ email: 'grace@example.com' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('other').setExpirationTime('5m').sign(privateKey);
     expect((await ext.request('GET', '/api/v1/me', { token: wrong })).status).toBe(401);
