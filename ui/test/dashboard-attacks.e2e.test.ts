@@ -81,6 +81,36 @@ describe('dashboard sessions, attacked', () => {
     await victim.context.close();
   });
 
+  it('a password change on the Account page signs out the user’s other browser (the attacker’s too)', async () => {
+    await dash.platform.signUp('changer@example.com', PASSWORD);
+    const mine = await browserAt('203.0.113.60');
+    await mine.signIn('changer@example.com', PASSWORD);
+    await mine.page.waitForURL(`${dash.baseUrl}/stores`);
+    const other = await browserAt('198.51.100.61');
+    await other.signIn('changer@example.com', PASSWORD);
+    await other.page.waitForURL(`${dash.baseUrl}/stores`);
+
+    await mine.page.click('nav a:has-text("Account")');
+    await mine.page.waitForURL(`${dash.baseUrl}/account`);
+    await mine.page.fill('#current-password', 'not my password');
+    await mine.page.fill('#new-password', 'a fresh long password');
+    await mine.page.click('button:has-text("Change password")');
+    await mine.page.locator('#current-password-error').waitFor();
+    await mine.page.fill('#current-password', PASSWORD);
+    await mine.page.fill('#new-password', 'a fresh long password');
+    await mine.page.click('button:has-text("Change password")');
+    expect(await mine.page.getByTestId('password-changed').textContent()).toContain('One other session was signed out');
+
+    await other.page.goto(`${dash.baseUrl}/stores`);
+    await other.page.waitForURL(/\/login/);
+    await mine.page.goto(`${dash.baseUrl}/stores`);
+    await mine.page.waitForURL(`${dash.baseUrl}/stores`); // still signed in where the change was made
+    await other.signIn('changer@example.com', 'a fresh long password');
+    await other.page.waitForURL(`${dash.baseUrl}/stores`);
+    await mine.context.close();
+    await other.context.close();
+  });
+
   it('a ?next= with a tab or newline falls back to / after sign-in (no 500)', async () => {
     for (const next of ['%09', '/stores%0A', '/%0D%0ASet-Cookie:%20x=1']) {
       const b = await browserAt('203.0.113.41');
