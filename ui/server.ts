@@ -20,9 +20,11 @@ const DEFAULT_HANDLER = fileURLToPath(new URL('./build/handler.js', import.meta.
  * The dashboard's server calls the REST API on the same listener the browser's request came in on
  * (override with `DASHBOARD_API_URL`).
  */
-export async function createUiHandler(opts: { handlerPath?: string } = {}): Promise<RequestHandler | undefined> {
+export async function createUiHandler(opts: { handlerPath?: string; dashboardSecret?: string } = {}): Promise<RequestHandler | undefined> {
   const path = opts.handlerPath ?? DEFAULT_HANDLER;
   if (!existsSync(path)) return undefined;
+  // The dashboard's server shows this to the API with each session and browser address (see DASHBOARD_SECRET).
+  if (opts.dashboardSecret) process.env.DASHBOARD_SECRET = opts.dashboardSecret;
   // adapter-node reads its settings (prefix UI_, set in ui/vite.config.ts) when the module loads.
   process.env.UI_PROTOCOL_HEADER = PROTO_HEADER;
   process.env.UI_HOST_HEADER = HOST_HEADER;

@@ -31,7 +31,15 @@ import { StoreService } from './features/stores/store-service.ts';
 import { storeController } from './features/stores/store-controller.ts';
 import { JobQueue } from './jobs/job-queue.ts';
 import { createStoreRateLimiter } from './rate-limit/create-store-rate-limiter.ts';
-import { createLoginRateLimiter } from './rate-limit/create-login-rate-limiter.ts';
+import { LoginThrottle } from './rate-limit/login-throttle.ts';
+import { createSignupRateLimiter } from './rate-limit/create-signup-rate-limiter.ts';
+import { SessionRepository } from './features/auth/session-repository.ts';
+import { SessionService } from './features/auth/session-service.ts';
+import { PasswordChangeService } from './features/auth/password-change-service.ts';
+import { AuthFailureSampler } from './features/auth/auth-failure-sampler.ts';
+import { accountController, sessionController } from './features/auth/session-controller.ts';
+import { dashboardHop } from './http/dashboard-hop.ts';
+import { apiSecurityHeaders, docsPageCsp, noStore, redactUrl } from './http/security-headers.ts';
 import type { PipelineConnections } from './features/provisioning/connect-pipeline.ts';
 import { ProvisionService } from './features/provisioning/provision-service.ts';
 import { StatusService } from './features/provisioning/status-service.ts';
@@ -74,7 +82,10 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   const audit = new AuditLog(auditRepo, logger);
   const jobs = new JobQueue();
   const secrets = new SecretBox(config.secretsEncryptionKey);
-  const users = new UserService({ users: userRepo, hasher: new PasswordHasher(), tokens: new TokenService(config.jwt), audit, config, countStores: (id) => storeRepo.countByOwner(id) });
+  const hasher = new PasswordHasher();
+  const sessions = new SessionService(new SessionRepository(knex), config.session);
+  const passwords = new PasswordChangeService({ users: userRepo, hasher, sessions, audit });
+  const users = new UserService({ users: userRepo, hasher, tokens: new TokenService(config.jwt), audit, config, countStores: (id) => storeRepo.countByOwner(id) });
   const apiKeys = new ApiKeyService(apiKeyRepo, audit);
   const stores = new StoreService({ stores: storeRepo, users: userRepo, jobs, audit, config });
   const metrics = new Metrics(() => storeRepo.countByStatus());
@@ -120,6 +131,7 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxyHops);
+  app.use(dashboardHop(config.dashboardSecret));
   app.use(
     pinoHttp({
       logger,
@@ -131,10 +143,11 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
       },
       customProps: (req) => ({ userId: (req as express.Request).auth?.userId, storeId: (req as express.Request).params?.id }),
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: { req: (r: { id: unknown; method: string; url: string }) => ({ id: r.id, method: r.method, url: r.url }) },
+      serializers: { req: (r: { id: unknown; method: string; url: string }) => ({ id: r.id, method: r.method, url: redactUrl(r.url) }) },
     }),
   );
   app.use(metrics.httpMiddleware());
+  app.use(apiSecurityHeaders());
   app.use(express.json({ limit: '64kb' }));
 
   const ops = Router();
@@ -154,6 +167,7 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   registry.route(ops, '', { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', auth: false, responses: { 200: { description: 'Prometheus text format' } } }, async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use(['/healthz', '/readyz', '/metrics', '/api'], noStore);
   app.use(ops);
 
   const publicApi = Router();
@@ -164,18 +178,24 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   registry.route(publicApi, API_PREFIX, { method: 'get', path: '/platform', summary: 'What this platform runs on (e.g. a simulated cluster)', tag: 'operations', auth: false, responses: { 200: { description: 'Platform facts', schema: PlatformInfo } } }, (_req, res) => {
     res.json({ version: VERSION, cluster: config.clusterSimulated ? 'simulated' : conn ? 'kubernetes' : 'none', gitopsMode: config.gitops.mode });
   });
-  publicApi.use(authController({ users, registry, prefix: API_PREFIX, loginLimiter: createLoginRateLimiter(knex, config.loginFailuresPer15Min) }));
+  const loginThrottle = new LoginThrottle(knex, { perPair: config.loginFailuresPer15Min, perAddress: config.loginFailuresPerAddressPer15Min, perAccount: config.loginFailuresPerAccountPer15Min });
+  publicApi.use(authController({ users, registry, prefix: API_PREFIX, loginThrottle, signupLimiter: createSignupRateLimiter(knex, config.signupsPerAddressPerHour) }));
+  publicApi.use(sessionController({ users, sessions, throttle: loginThrottle, registry, prefix: API_PREFIX }));
   app.use(API_PREFIX, publicApi);
   const docs = Router();
   registry.route(docs, '/api', { method: 'get', path: '/docs', summary: 'Rendered API reference', tag: 'operations', auth: false, responses: { 200: { description: 'HTML page' } } }, (_req, res) => {
-    res.type('html').send(renderDocsPage(openapi()));
+    const html = renderDocsPage(openapi());
+    res.setHeader('Content-Security-Policy', docsPageCsp(html));
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('html').send(html);
   });
   app.use('/api', docs);
 
-  const authenticate = createAuthenticate({ config, users: userRepo, apiKeys, audit });
+  const authenticate = createAuthenticate({ config, users: userRepo, apiKeys, audit, sessions, failures: new AuthFailureSampler(audit, metrics.registry) });
   const operatorOnly = requireOperator(audit);
   const api = Router();
   api.use(authenticate);
+  api.use(accountController({ sessions, passwords, registry, prefix: API_PREFIX }));
   api.use(meController({ users, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
   api.use(apiKeyController({ apiKeys, registry, prefix: API_PREFIX }));
   api.use(storeController({ stores, registry, prefix: API_PREFIX, secrets, rateLimiter: createStoreRateLimiter(knex, config.createRateLimitPerMinute) }));

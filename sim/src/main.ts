@@ -81,6 +81,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     log: (level, msg, fields) => logger[level](fields ?? {}, msg),
   });
   if (!c.SIM_REPO_URL) logger.warn('SIM_REPO_URL is not set: no root app-of-apps will be bootstrapped');
+  // Readiness for a parent process (`npm start`), whatever LOG_LEVEL lets through.
+  process.send?.({ type: 'sim-ready', kubeconfigPath: sim.kubeconfigPath });
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'stopping simulated cluster');
     await sim.stop();
@@ -92,7 +94,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((err: unknown) => {
-    console.error(err);
+    const e = err as NodeJS.ErrnoException;
+    if (e?.code === 'EADDRINUSE') console.error(`sim: cannot start: port ${process.env.SIM_PORT ?? 6550} is already in use; set SIM_PORT to a free port (0: any)`);
+    else console.error(err);
     process.exit(1);
   });
 }

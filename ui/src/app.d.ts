@@ -4,7 +4,7 @@ import type { ApiClient } from '#lib/server/api-client.ts';
 declare global {
   namespace App {
     interface Locals {
-      /** The REST API, called with the signed-in user's token (from the HttpOnly cookie). */
+      /** The REST API, called with the signed-in user's session (its id in the HttpOnly cookie). */
       api: ApiClient;
     }
     interface Platform {

@@ -3,10 +3,16 @@ import { ApiClient } from '#lib/server/api-client.ts';
 import { apiBaseUrl } from '#lib/server/api-base-url.ts';
 import { SESSION_COOKIE } from '#lib/server/session.ts';
 
-/** Every request gets an API client carrying the session's token; pages get protective headers. */
+/** Every request gets an API client carrying the session and the browser's address; pages get protective headers. */
 export const handle: Handle = async ({ event, resolve }) => {
-  const token = event.cookies.get(SESSION_COOKIE) || undefined;
-  event.locals.api = new ApiClient(apiBaseUrl(event.platform?.req), token);
+  const session = event.cookies.get(SESSION_COOKIE) || undefined;
+  let clientAddress: string | undefined;
+  try {
+    clientAddress = event.getClientAddress();
+  } catch {
+    clientAddress = undefined;
+  }
+  event.locals.api = new ApiClient(apiBaseUrl(event.platform?.req), { session, clientAddress, secret: process.env.DASHBOARD_SECRET });
   const response = await resolve(event);
   response.headers.set('x-frame-options', 'DENY');
   response.headers.set('x-content-type-options', 'nosniff');

@@ -41,9 +41,11 @@ export type Dashboard = {
 export async function startDashboard(env: Record<string, string> = {}): Promise<Dashboard> {
   ensureUiBuilt();
   const platform = await startTestPlatform(env);
-  const ui = await createUiHandler();
+  // The dashboard's server presents sessions and browsers' addresses with the API's secret, as in main.ts.
+  const ui = await createUiHandler({ dashboardSecret: platform.platform.config.dashboardSecret });
   if (!ui) throw new Error('ui/build/handler.js is missing');
   const app = express();
+  app.set('trust proxy', platform.platform.config.trustProxyHops); // as in the platform's own app
   app.use(ui);
   app.use(platform.platform.app);
   const server: Server = createServer(app);

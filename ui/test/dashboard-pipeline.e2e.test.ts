@@ -26,7 +26,7 @@ beforeAll(async () => {
   process.env.DASHBOARD_POLL_MAX_INTERVAL_MS = String(POLL_MS * 4);
   // Pods take a couple of seconds, so a person (and this test) sees the Pending steps.
   h = await startPipelineHarness({ CLUSTER_SIMULATED: 'true' }, { timings: { podStartMs: 1000, podReadyMs: 1500 } });
-  const ui = await createUiHandler();
+  const ui = await createUiHandler({ dashboardSecret: h.config.dashboardSecret });
   const app = express();
   app.use(ui!);
   app.use(h.platform.app);

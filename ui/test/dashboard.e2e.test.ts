@@ -122,13 +122,13 @@ describe('Dashboard', () => {
     expect(requests.slice(mark).filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
-  it('shows an error of the API next to the field it concerns (domain in use)', async () => {
+  it('shows an error of the API next to the field it concerns (another store’s default domain: the platform’s, so refused)', async () => {
     const domain = (await row('corner-shop').locator('.domain').textContent())!.trim();
     await page.fill('#store-name', 'other-shop');
     await page.fill('#store-domain', domain);
     await page.click('button:has-text("Create store")');
     await page.locator('#store-domain-error').waitFor();
-    expect(await page.locator('#store-domain-error').textContent()).toContain(`The domain ${domain} is already in use.`);
+    expect(await page.locator('#store-domain-error').textContent()).toContain(`Domains under ${domain.split('.').slice(1).join('.')} are the platform's`);
     expect(await row('other-shop').count()).toBe(0);
   });
 

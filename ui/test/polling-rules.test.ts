@@ -33,9 +33,10 @@ describe('dashboard polling and session rules', () => {
 
   it('only follows sign-in to a path of this site', () => {
     expect(safeNext('/stores/abc')).toBe('/stores/abc');
-    expect(safeNext('//evil.example/x')).toBe('/stores');
-    expect(safeNext('https://evil.example')).toBe('/stores');
-    expect(safeNext('/\\evil.example')).toBe('/stores');
-    expect(safeNext(null)).toBe('/stores');
+    expect(safeNext('//evil.example/x')).toBe('/');
+    expect(safeNext('https://evil.example')).toBe('/');
+    expect(safeNext('/\\evil.example')).toBe('/');
+    expect(safeNext(null)).toBe('/');
+    for (const bad of ['/stores\t', '/\tevil', '/a\nSet-Cookie: x=1', '/a\r\nb', '/\u0000', '/ /x']) expect(safeNext(bad)).toBe('/');
   });
 });

@@ -11,10 +11,13 @@ import { API_KEY_PREFIX, ApiKeyService } from '../features/api-keys/api-key-serv
 import type { UserRepository } from '../features/users/user-repository.ts';
 import type { AuthContext } from './auth-context.ts';
 import type { UserModel } from '../db/models/user-model.ts';
+import type { SessionService } from '../features/auth/session-service.ts';
+import type { AuthFailureSampler } from '../features/auth/auth-failure-sampler.ts';
+import { DASHBOARD_HEADERS, isFromDashboard } from '../http/dashboard-hop.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Deps = { config: Config; users: UserRepository; apiKeys: ApiKeyService; audit: AuditLog };
+type Deps = { config: Config; users: UserRepository; apiKeys: ApiKeyService; audit: AuditLog; sessions: SessionService; failures: AuthFailureSampler };
 
 function bearer(req: Request): string | undefined {
   const h = req.get('authorization');
@@ -28,17 +31,19 @@ function claimedIdentity(token: string): string | null {
   return (typeof payload?.email === 'string' && payload.email) || (typeof payload?.sub === 'string' && payload.sub) || null;
 }
 
-function toContext(user: UserModel, method: AuthContext['method'], apiKeyId?: string): AuthContext {
-  return { userId: user.id, email: user.email, role: user.role, method, apiKeyId };
+function toContext(user: UserModel, method: AuthContext['method'], apiKeyId?: string, sessionHash?: string): AuthContext {
+  return { userId: user.id, email: user.email, role: user.role, method, apiKeyId, ...(sessionHash ? { sessionHash } : {}) };
 }
 
 /**
  * Authenticates every /api/v1 request but the public ones: an API key (`X-API-Key`, or `Bearer sp_…`)
  * or a JWT checked by passport-jwt with the algorithm pinned and `exp`, `iss`, `aud` verified —
- * HS256 with JWT_SECRET, or an external identity provider's JWKS (JWT_JWKS_URL). Every failure is a
- * 401 problem and an audit event with the attempted identity and the source IP.
+ * HS256 with JWT_SECRET, or an external identity provider's JWKS (JWT_JWKS_URL) — a token without `exp`
+ * is refused too, and so is one issued before the user's last password change; or a dashboard session
+ * (`X-Dashboard-Session`), only from the dashboard's server. Credentials in the query string are never
+ * read. Every failure is a 401 problem, counted in a metric and audited per source address (sampled).
  */
-export function createAuthenticate({ config, users, apiKeys, audit }: Deps): RequestHandler {
+export function createAuthenticate({ config, users, apiKeys, sessions, failures }: Deps): RequestHandler {
   const pp = new passport.Passport();
   const jwks = config.jwt.jwksUrl ? createRemoteJWKSet(new URL(config.jwt.jwksUrl)) : undefined;
 
@@ -65,6 +70,8 @@ export function createAuthenticate({ config, users, apiKeys, audit }: Deps): Req
   pp.use(
     new JwtStrategy(options, (_req: Request, payload: jwt.JwtPayload, done: (err: unknown, user?: AuthContext | false, info?: unknown) => void) => {
       (async () => {
+        // jsonwebtoken checks `exp` only when present: a token without one would never expire.
+        if (typeof payload.exp !== 'number') return done(null, false, { message: 'token has no exp' });
         let user: UserModel | undefined;
         if (jwks) {
           // External identity provider: the user is found, or created on first sight, by its e-mail claim.
@@ -74,6 +81,8 @@ export function createAuthenticate({ config, users, apiKeys, audit }: Deps): Req
         } else {
           if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return done(null, false, { message: 'token subject is not a user id' });
           user = await users.findById(payload.sub);
+          // A password change ends the tokens issued before it (`pwc`: the change they were issued after).
+          if (user && (payload.pwc ?? 0) !== (user.password_changed_at ? new Date(user.password_changed_at).getTime() : 0)) return done(null, false, { message: 'token predates a password change' });
         }
         if (!user) return done(null, false, { message: 'user no longer exists' });
         done(null, toContext(user, 'jwt'));
@@ -82,11 +91,19 @@ export function createAuthenticate({ config, users, apiKeys, audit }: Deps): Req
   );
 
   const fail = async (req: Request, reason: string, identity: string | null): Promise<never> => {
-    await audit.record({ action: 'auth.failure', outcome: 'failure', req, userId: null, identity, resource: `${req.method} ${req.originalUrl}`, details: { reason } });
+    await failures.record(req, reason, identity);
     throw new UnauthorizedError(reason === 'missing_credentials' ? 'Authentication is required: send a Bearer token or an API key.' : 'The credentials are invalid, expired or revoked.');
   };
 
   return async (req, res, next) => {
+    const sessionToken = req.get(DASHBOARD_HEADERS.session);
+    if (sessionToken && isFromDashboard(req)) {
+      const live = await sessions.resolve(sessionToken);
+      const user = live ? await users.findById(live.userId) : undefined;
+      if (!live || !user) return fail(req, 'invalid_session', null);
+      req.auth = toContext(user, 'session', undefined, live.idHash);
+      return next();
+    }
     const token = bearer(req);
     const key = req.get('x-api-key') ?? (token?.startsWith(API_KEY_PREFIX) ? token : undefined);
     if (key) {

@@ -100,16 +100,35 @@ describe('JWT validation (passport-jwt, algorithm pinned)', () => {
     ['a garbage token', () => 'not.a.jwt'],
   ];
 
-  it.each(rejected)('rejects %s with 401 and an audit event', async (_label, make) => {
-    const before = await t.platform.knex('audit_events').where({ action: 'auth.failure' }).count({ n: '*' }).first();
+  const failuresCounted = async () => {
+    const m = (await t.platform.metrics.registry.getMetricsAsJSON()).find((x) => x.name === 'store_platform_auth_failures_total');
+    return ((m?.values ?? []) as Array<{ value: number }>).reduce((a, v) => a + v.value, 0);
+  };
+
+  it.each(rejected)('rejects %s with 401, counted in the failure metric', async (_label, make) => {
+    const before = await failuresCounted();
     const res = await t.request('GET', '/api/v1/stores', { token: make() });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
     expect(res.body.code).toBe('unauthorized');
-    const after = await t.platform.knex('audit_events').where({ action: 'auth.failure' }).count({ n: '*' }).first();
-    expect(Number(after!.n)).toBe(Number(before!.n) + 1);
+    expect(await failuresCounted()).toBe(before + 1);
+  });
+
+  it('rejects a token without exp (never expiring) with 401', async () => {
+    const forever = jwt.sign(claims(userId), secret, { algorithm: 'HS256' });
+    expect(jwt.decode(forever, { json: true })!.exp).toBeUndefined();
+    expect((await t.request('GET', '/api/v1/me', { token: forever })).status).toBe(401);
+  });
+
+  it('writes one audit row per source address per window for a flood of junk tokens, with the rest summarised, not one row each', async () => {
+    const rows = () => t.platform.knex('audit_events').where({ action: 'auth.failure' }).count({ n: '*' }).first().then((r) => Number(r!.n));
+    const before = await rows();
+    const counted = await failuresCounted();
+    for (let i = 0; i < 50; i++) expect((await t.request('GET', '/api/v1/stores', { token: `junk.${i}.token` })).status).toBe(401);
+    expect(await failuresCounted()).toBe(counted + 50);
+    expect((await rows()) - before).toBeLessThanOrEqual(1); // the window of 127.0.0.1 opened earlier in this file, or now
     const last = await t.platform.knex('audit_events').where({ action: 'auth.failure' }).orderBy('id', 'desc').first();
-    expect(last.source_ip).toMatch(/127\.0\.0\.1/);
+    expect(last).toMatchObject({ source_ip: expect.stringMatching(/127\.0\.0\.1/), details: expect.objectContaining({ sampled: true }) });
   });
 
   it('accepts a well-formed token and rejects requests with no credentials (401, audited)', async () => {
@@ -141,9 +160,30 @@ describe('API keys', () => {
     expect((await t.request('DELETE', `/api/v1/api-keys/${created.body.id}`, { token: u.token })).status).toBe(204);
     const after = await t.request('GET', '/api/v1/me', { headers: { 'X-API-Key': key } });
     expect(after.status).toBe(401);
-    const audit = await t.platform.knex('audit_events').where({ action: 'auth.failure', identity: key.slice(0, 11) });
-    expect(audit).toHaveLength(1);
-    expect(audit[0].details.reason).toBe('invalid_api_key');
+    // Counted by reason; audited per address and window (the sampler's own test is in the JWT section).
+    const counted = (await t.platform.metrics.registry.getMetricsAsJSON()).find((x) => x.name === 'store_platform_auth_failures_total')!;
+    expect((counted.values as Array<{ labels: { reason?: string }; value: number }>).find((v) => v.labels.reason === 'invalid_api_key')?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never accepts a key in the query string, and never logs it', async () => {
+    const u = await t.signUp();
+    const key: string = (await t.request('POST', '/api/v1/api-keys', { token: u.token, body: { name: 'leaky' } })).body.key;
+    for (const name of ['api_key', 'apiKey', 'key', 'access_token', 'token']) {
+      expect((await t.request('GET', `/api/v1/me?${name}=${key}`)).status).toBe(401);
+    }
+    expect(t.logs.text()).not.toContain(key.slice(11));
+    const audited = await t.platform.knex('audit_events').select('resource', 'details');
+    expect(JSON.stringify(audited)).not.toContain(key.slice(11));
+  });
+
+  it('refuses a NUL byte in a key name with a 422 field error', async () => {
+    const u = await t.signUp();
+    for (const name of ['ci\u0000', 'line\nbreak', 'tab\tname']) {
+      const res = await t.request('POST', '/api/v1/api-keys', { token: u.token, body: { name } });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'name', code: 'control_characters' })]);
+    }
+    expect(await t.platform.knex('api_keys').where('user_id', u.userId)).toHaveLength(0);
   });
 });
 
@@ -203,6 +243,12 @@ describe('external identity provider (JWKS)', () => {
   it('rejects an HS256 token even when signed with the public key material or a secret', async () => {
     const forged = jwt.sign({ email: 'grace@example.com', iss: 'https://idp.example', aud: 'stores' }, 'guess-guess-guess-guess-guess-guess', { algorithm: 'HS256', expiresIn: 60 });
     expect((await ext.request('GET', '/api/v1/me', { token: forged })).status).toBe(401);
+  });
+
+  it('rejects a provider token without exp, and creates no user for it', async () => {
+    const forever = await new SignJWT({ email: 'eternal@example.com' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('stores').setSubject('idp-user-2').sign(privateKey);
+    expect((await ext.request('GET', '/api/v1/me', { token: forever })).status).toBe(401);
+    expect(await ext.platform.knex('users').where({ email: 'eternal@example.com' })).toHaveLength(0);
   });
 
   it('rejects a provider token for another audience', async () => {

@@ -8,8 +8,10 @@ export class TokenService {
     this.cfg = cfg;
   }
 
-  issue(user: { id: string; email: string }): { accessToken: string; tokenType: 'Bearer'; expiresIn: number } {
-    const accessToken = jwt.sign({ email: user.email }, this.cfg.secret, {
+  /** `pwc` records the password change the token follows: a later change makes it invalid. */
+  issue(user: { id: string; email: string; password_changed_at?: Date | null }): { accessToken: string; tokenType: 'Bearer'; expiresIn: number } {
+    const pwc = user.password_changed_at ? new Date(user.password_changed_at).getTime() : 0;
+    const accessToken = jwt.sign({ email: user.email, pwc }, this.cfg.secret, {
       algorithm: 'HS256',
       subject: user.id,
       issuer: this.cfg.issuer,

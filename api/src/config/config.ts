@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** Parses a comma-separated list. */
@@ -22,7 +22,7 @@ const EnvSchema = z.object({
   ROLES: list.pipe(z.array(z.enum(['api', 'worker'])).min(1)).default(['api', 'worker']),
   /** Base domain: a store's domain defaults to `<name>.<BASE_DOMAIN>`. */
   BASE_DOMAIN: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name').default('stores.localhost.localdomain'),
-  /** HS256 secret for the platform's own JWTs (at least 32 characters). Required in production. */
+  /** HS256 secret for the platform's own JWTs (at least 32 characters). Required in production; elsewhere `npm start` generates one in DATA_DIR/secrets. */
   JWT_SECRET: z.string().min(32).optional(),
   /** `iss` written into and required from JWTs. */
   JWT_ISSUER: z.string().default('store-platform'),
@@ -38,6 +38,20 @@ const EnvSchema = z.object({
   CREATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10000).default(1),
   /** Failed sign-ins allowed per e-mail and source address in 15 minutes (then 429). */
   LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).max(10000).default(10),
+  /** Failed sign-ins allowed per source address across all e-mails in 15 minutes (password spraying; then 429 for that address). */
+  LOGIN_FAILURES_PER_ADDRESS_PER_15_MIN: z.coerce.number().int().min(1).max(100000).default(30),
+  /** Failed sign-ins allowed per account across all addresses in 15 minutes; past it, only addresses the account signed in from before may try (then 429). */
+  LOGIN_FAILURES_PER_ACCOUNT_PER_15_MIN: z.coerce.number().int().min(1).max(100000).default(20),
+  /** Sign-up attempts allowed per source address per hour (then 429). */
+  SIGNUPS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).max(100000).default(10),
+  /** Dashboard sessions end after this many minutes without a request. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
+  /** …and this many hours after sign-in, whatever the activity. */
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  /** Shared secret of the dashboard's server: only a request carrying it may present a dashboard session or forward the browser's address. Required in production when the dashboard runs apart from the API; elsewhere generated in DATA_DIR/secrets. */
+  DASHBOARD_SECRET: z.string().min(32).optional(),
+  /** Names no store may take and no domain may start with (comma-separated; added to the built-in list). */
+  RESERVED_NAMES: list.default([]),
   /** Stores per user unless an operator sets an override. */
   DEFAULT_STORE_QUOTA: z.coerce.number().int().min(0).max(10000).default(5),
   /** pino level. */
@@ -46,15 +60,17 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   /** How often a worker polls for due jobs, milliseconds (NOTIFY wakes it sooner). */
   JOB_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60000).default(2000),
-  /** A running job is considered dead (and started again) after this many milliseconds without finishing. */
-  JOB_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(2 * 60_000),
+  /** A running job's lock lasts this long and is renewed every third of it while the job runs; a dead worker's job is started again once its lock lapses. */
+  JOB_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10_000),
   /** Trust X-Forwarded-For from this many proxies (for source IPs in audit events). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Data folder: outside production, secrets left unset are generated once into `<DATA_DIR>/secrets` (mode 0600) by main.ts. Default `.data` at the repository root. */
+  DATA_DIR: z.string().min(1).optional(),
   /** Set in production: refuses to start without JWT_SECRET (or JWT_JWKS_URL). */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Operator e-mails: users registering with these addresses get the `operator` role. */
   OPERATOR_EMAILS: list.default([]),
-  /** 32 bytes, base64: AES-256-GCM key for secrets kept at rest (store admin passwords). Required in production. */
+  /** 32 bytes, base64: AES-256-GCM key for secrets kept at rest (store admin passwords). Required in production; elsewhere `npm start` generates one in DATA_DIR/secrets. */
   SECRETS_ENCRYPTION_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, '32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)')
@@ -120,6 +136,14 @@ export type Config = Readonly<{
   }>;
   createRateLimitPerMinute: number;
   loginFailuresPer15Min: number;
+  loginFailuresPerAddressPer15Min: number;
+  loginFailuresPerAccountPer15Min: number;
+  signupsPerAddressPerHour: number;
+  session: Readonly<{ idleMs: number; maxMs: number }>;
+  /** Shared secret of the dashboard's server (see DASHBOARD_SECRET). */
+  dashboardSecret: string;
+  /** Store names and first domain labels no tenant may take. */
+  reservedNames: readonly string[];
   defaultStoreQuota: number;
   logLevel: string;
   workerConcurrency: number;
@@ -155,8 +179,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Development-only fallback secret: never used when NODE_ENV=production. */
-const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789';
+/** Names of the platform's own hosts and of common services: never a tenant's store name or domain. */
+export const BUILT_IN_RESERVED_NAMES = Object.freeze(['api', 'www', 'admin', 'dashboard', 'app', 'mail', 'smtp', 'imap', 'pop', 'mx', 'ftp', 'ns1', 'ns2', 'argocd', 'grafana', 'prometheus', 'alertmanager', 'loki', 'status', 'auth', 'login', 'sso', 'id', 'static', 'cdn', 'assets', 'docs', 'help', 'support', 'billing', 'root', 'platform', 'kubernetes', 'registry', 'git']);
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -188,7 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     roles: Object.freeze([...new Set(e.ROLES)]),
     baseDomain: e.BASE_DOMAIN,
     jwt: Object.freeze({
-      secret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      secret: e.JWT_SECRET ?? randomBytes(48).toString('base64url'),
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       ttlSeconds: e.JWT_TTL_SECONDS,
@@ -197,6 +221,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     createRateLimitPerMinute: e.CREATE_RATE_LIMIT_PER_MINUTE,
     loginFailuresPer15Min: e.LOGIN_FAILURES_PER_15_MIN,
+    loginFailuresPerAddressPer15Min: e.LOGIN_FAILURES_PER_ADDRESS_PER_15_MIN,
+    loginFailuresPerAccountPer15Min: e.LOGIN_FAILURES_PER_ACCOUNT_PER_15_MIN,
+    signupsPerAddressPerHour: e.SIGNUPS_PER_ADDRESS_PER_HOUR,
+    session: Object.freeze({ idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 3_600_000 }),
+    // Unset outside production (tests, a bare `node api/src/main.ts`): random for this process only —
+    // never a constant of the source. `npm start` keeps generated ones in DATA_DIR/secrets (local-secrets.ts).
+    dashboardSecret: e.DASHBOARD_SECRET ?? randomBytes(32).toString('base64url'),
+    reservedNames: Object.freeze([...new Set([...BUILT_IN_RESERVED_NAMES, ...e.RESERVED_NAMES.map((x) => x.toLowerCase())])]),
     defaultStoreQuota: e.DEFAULT_STORE_QUOTA,
     logLevel: e.LOG_LEVEL,
     workerConcurrency: e.WORKER_CONCURRENCY,
@@ -206,8 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: e.NODE_ENV,
     operatorEmails: Object.freeze(e.OPERATOR_EMAILS.map((x) => x.toLowerCase())),
     allowRegistration: e.ALLOW_REGISTRATION,
-    // Development fallback: a fixed derivation, never used in production (checked above).
-    secretsEncryptionKey: e.SECRETS_ENCRYPTION_KEY ? Buffer.from(e.SECRETS_ENCRYPTION_KEY, 'base64') : createHash('sha256').update(`store-platform-dev:${DEV_JWT_SECRET}`).digest(),
+    secretsEncryptionKey: e.SECRETS_ENCRYPTION_KEY ? Buffer.from(e.SECRETS_ENCRYPTION_KEY, 'base64') : randomBytes(32),
     gitops: Object.freeze({
       repo: e.GITOPS_REPO,
       repoUrl: e.GITOPS_REPO_URL ?? e.GITOPS_REPO,

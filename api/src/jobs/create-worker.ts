@@ -25,7 +25,8 @@ export type JobDefinition = {
  * An agenda worker on PostgreSQL. Jobs are locked with `FOR UPDATE SKIP LOCKED`, so any number of worker
  * replicas share them exactly once. Sharp edges handled: the notification channel is connected (LISTEN)
  * so NOTIFY from any API replica wakes it; `processEvery` stays short because retries run only at a poll;
- * the lock lifetime is above the longest job so a running job is not started twice.
+ * locks are short and renewed while a job runs, so a crashed worker's jobs resume within seconds and a
+ * long job is not started twice.
  */
 export function createWorker(config: Config, logger: Logger, jobs: JobDefinition[]): { agenda: Agenda; start(): Promise<void>; stop(): Promise<void> } {
   // Our own pool, with an error listener: an idle connection dropped by a database restart must not
@@ -57,6 +58,12 @@ export function createWorker(config: Config, logger: Logger, jobs: JobDefinition
         const attempt = job.attrs.failCount ?? 0;
         const ctx: JobContext = { attempt, lastAttempt: attempt >= maxRetries };
         const log = logger.child({ job: def.name, storeId: data.storeId, attempt });
+        // The lock is short (JOB_LOCK_LIFETIME_MS) so a dead worker's job is picked up again within seconds;
+        // while this job runs its lock is renewed every third of that, so no other worker starts it meanwhile.
+        let renewing: Promise<void> = Promise.resolve();
+        const renew = setInterval(() => {
+          renewing = renewing.then(() => job.touch()).catch((err: Error) => log.warn({ err: err.message }, 'job lock renewal failed'));
+        }, Math.max(250, Math.floor(config.jobLockLifetimeMs / 3)));
         try {
           await def.run(data, ctx);
         } catch (err) {
@@ -73,6 +80,10 @@ export function createWorker(config: Config, logger: Logger, jobs: JobDefinition
           }
           log.warn({ err: (err as Error).message }, 'job failed; will retry');
           throw err;
+        } finally {
+          // A renewal still in flight must land before agenda records the outcome, or it would overwrite it.
+          clearInterval(renew);
+          await renewing;
         }
       },
       def.retry ? { backoff: backoffStrategies.exponential({ delay: def.retry.delayMs, factor: 4, maxRetries }) } : {},

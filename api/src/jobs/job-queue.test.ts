@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.ts';
 import { startTestPlatform, type TestPlatform } from '../testing/test-platform.ts';
 import { createWorker } from './create-worker.ts';
 import { JOBS } from './job-queue.ts';
@@ -36,6 +37,40 @@ describe('durable intent: store row and provision job, one transaction', () => {
       expect(finished).toHaveLength(5);
     } finally {
       await Promise.all([w1.stop(), w2.stop()]);
+    }
+  });
+
+  it('a job running three times longer than its lock is not started again by another worker (the lock is renewed while it runs)', async () => {
+    const u = await t.signUp();
+    const starts: string[] = [];
+    let running = 0;
+    let overlapped = false;
+    const job = {
+      name: JOBS.provisionStore,
+      run: async (data: Record<string, unknown>) => {
+        starts.push(String(data.storeId));
+        overlapped ||= running > 0;
+        running++;
+        await new Promise((r) => setTimeout(r, 3000));
+        running--;
+      },
+    };
+    const config = loadConfig({ DATABASE_URL: t.databaseUrl, NODE_ENV: 'test', JOB_LOCK_LIFETIME_MS: '1000', JOB_POLL_INTERVAL_MS: '200' });
+    const workers = [createWorker(config, t.platform.logger, [job]), createWorker(config, t.platform.logger, [job])];
+    await Promise.all(workers.map((w) => w.start()));
+    try {
+      const id = (await t.request('POST', '/api/v1/stores', { token: u.token, body: { name: 'long-runner' } })).body.id as string;
+      for (let i = 0; i < 100 && starts.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 60; i++) {
+        const row = await t.platform.knex('agenda_jobs').where('name', JOBS.provisionStore).whereRaw("data->>'storeId' = ?", [id]).first();
+        if (row?.last_finished_at) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1500)); // a second start would show up here
+      expect(starts).toEqual([id]);
+      expect(overlapped).toBe(false);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
     }
   });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,12 +63,17 @@ export async function startPipelineHarness(env: Record<string, string> | ((ctx: 
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
     CREATE_RATE_LIMIT_PER_MINUTE: '1000',
+    SIGNUPS_PER_ADDRESS_PER_HOUR: '100000',
     GITOPS_REPO: repoUrl,
     CLUSTER_KUBECONFIG: sim.kubeconfigPath,
     STATUS_INTERVAL_MS: '300',
     JOB_POLL_INTERVAL_MS: '200',
     JOB_RETRY_DELAY_MS: '200',
     STORE_READY_TIMEOUT_SECONDS: '120',
+    // Shared with the worker processes some tests spawn (nothing is generated into the repo's .data).
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    DASHBOARD_SECRET: randomBytes(32).toString('base64url'),
     ...(typeof env === 'function' ? await env({ repoPath, repoUrl }) : env),
   };
   const config = loadConfig(fullEnv);

@@ -14,4 +14,6 @@ export class UserModel extends Model {
   declare store_quota: number | null;
   declare created_at: Date;
   declare updated_at: Date;
+  /** Set by a password change: JWTs issued before it are refused. */
+  declare password_changed_at: Date | null;
 }

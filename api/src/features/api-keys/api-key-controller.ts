@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { plainText } from '../../http/plain-text.ts';
 import { parseOrThrow } from '../../http/validate.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
 import type { ApiKeyService } from './api-key-service.ts';
@@ -7,7 +8,7 @@ import type { ApiKeyModel } from '../../db/models/api-key-model.ts';
 
 const CreateApiKeyBody = z.strictObject({
   /** A label to recognise the key by. */
-  name: z.string().trim().min(1, 'Give the key a name.').max(100),
+  name: plainText('A key name is one line of text, without control characters.').pipe(z.string().trim().min(1, 'Give the key a name.').max(100)),
 });
 const ApiKeyIdParams = z.strictObject({ id: z.uuid('An API key id is a UUID.') });
 const ApiKey = z.object({ id: z.uuid(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable() });

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { plainText } from '../../http/plain-text.ts';
 import { parseOrThrow } from '../../http/validate.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
 import type { AuditRepository } from './audit-repository.ts';
@@ -10,7 +11,7 @@ const AuditQuery = z.strictObject({
   /** Only events about this store. */
   store: z.uuid().optional(),
   /** Only this action, e.g. `store.create`, `auth.failure`. */
-  action: z.string().max(100).optional(),
+  action: plainText('An action filter has no control characters.').pipe(z.string().max(100)).optional(),
   /** Only events at or after this instant (ISO 8601). */
   since: z.iso.datetime({ offset: true }).optional(),
   /** Page size, 1–500. */

@@ -3,16 +3,18 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../http/validate.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
 import type { UserService } from '../users/user-service.ts';
+import type { LoginThrottle } from '../../rate-limit/login-throttle.ts';
 import { presentUser } from '../users/user-presenter.ts';
 import { LoginBody, MeResponse, RegisterBody, TokenResponse, UserResponse } from './auth.schema.ts';
 
 /** Public sign-up and sign-in (mounted before authentication). */
-export function authController({ users, registry, prefix, loginLimiter }: { users: UserService; registry: ApiRegistry; prefix: string; loginLimiter: RequestHandler }): Router {
+export function authController({ users, registry, prefix, loginThrottle, signupLimiter }: { users: UserService; registry: ApiRegistry; prefix: string; loginThrottle: LoginThrottle; signupLimiter: RequestHandler }): Router {
   const router = Router();
   registry.route(
     router,
     prefix,
-    { method: 'post', path: '/auth/register', summary: 'Create an account', tag: 'auth', auth: false, body: RegisterBody, responses: { 201: { description: 'Account created', schema: UserResponse }, 409: { description: '`email_taken`' }, 422: { description: 'Validation failed' } } },
+    { method: 'post', path: '/auth/register', summary: 'Create an account', tag: 'auth', auth: false, body: RegisterBody, responses: { 201: { description: 'Account created', schema: UserResponse }, 409: { description: '`email_taken`' }, 422: { description: 'Validation failed' }, 429: { description: '`too_many_signups` from this address (Retry-After)' } } },
+    signupLimiter,
     async (req, res) => {
       const user = await users.register(parseOrThrow(RegisterBody, req.body ?? {}, 'body'), req);
       res.status(201).json(presentUser(user));
@@ -22,9 +24,10 @@ export function authController({ users, registry, prefix, loginLimiter }: { user
     router,
     prefix,
     { method: 'post', path: '/auth/login', summary: 'Exchange e-mail and password for an access token', tag: 'auth', auth: false, body: LoginBody, responses: { 200: { description: 'A bearer token', schema: TokenResponse }, 401: { description: 'Wrong e-mail or password' }, 422: { description: 'Validation failed' }, 429: { description: '`too_many_attempts`: too many failed sign-ins (Retry-After)' } } },
-    loginLimiter,
     async (req, res) => {
-      res.json(await users.login(parseOrThrow(LoginBody, req.body ?? {}, 'body'), req));
+      // Validated first: the throttle only ever counts a well-formed, normalised e-mail.
+      const body = parseOrThrow(LoginBody, req.body ?? {}, 'body');
+      res.json(await loginThrottle.guard(body.email, req.ip, () => users.login(body, req)));
     },
   );
   return router;

@@ -5,6 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, Valid
 import type { AuthContext } from '../../auth/auth-context.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { UserRepository } from '../users/user-repository.ts';
+import { nameAndDomainProblems } from './domain-policy.ts';
 import { isUniqueViolation } from '../users/is-unique-violation.ts';
 import { JOBS, type JobQueue } from '../../jobs/job-queue.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
@@ -34,6 +35,8 @@ export class StoreService {
   }
 
   normalize(input: CreateStoreInput): NormalizedCreate {
+    const refused = nameAndDomainProblems(input, this.config);
+    if (refused.length) throw new ValidationError(refused, refused.map((p) => p.message).join(' '));
     return { name: input.name, domain: input.domain ?? `${input.name.toLowerCase()}.${this.config.baseDomain}` };
   }
 

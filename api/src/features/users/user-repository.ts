@@ -31,4 +31,9 @@ export class UserRepository {
   async setQuota(id: string, quota: number | null): Promise<UserModel | undefined> {
     return this.User.query().patchAndFetchById(id, { store_quota: quota, updated_at: this.knex.fn.now() as unknown as Date });
   }
+
+  /** A new password hash; `password_changed_at` moves on, which ends the JWTs issued before. */
+  async setPassword(id: string, passwordHash: string): Promise<UserModel | undefined> {
+    return this.User.query().patchAndFetchById(id, { password_hash: passwordHash, password_changed_at: new Date(), updated_at: this.knex.fn.now() as unknown as Date });
+  }
 }

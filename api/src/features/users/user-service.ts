@@ -46,6 +46,11 @@ export class UserService {
   }
 
   async login(input: { email: string; password: string }, req: Request) {
+    return this.tokens.issue(await this.authenticate(input, req));
+  }
+
+  /** The user whose e-mail and password these are (audited either way); 401 otherwise. */
+  async authenticate(input: { email: string; password: string }, req: Request): Promise<UserModel> {
     const user = await this.users.findByEmail(input.email);
     this.dummyHash ??= this.hasher.hash(randomUUID());
     const ok = await this.hasher.verify(input.password, user?.password_hash ?? (await this.dummyHash));
@@ -54,7 +59,7 @@ export class UserService {
       throw new UnauthorizedError('E-mail or password is wrong.');
     }
     await this.audit.record({ action: 'auth.login', outcome: 'success', req, userId: user.id, identity: user.email });
-    return this.tokens.issue(user);
+    return user;
   }
 
   quotaLimit(user: Pick<UserModel, 'store_quota'>): number {

@@ -26,23 +26,34 @@ export class ApiUnreachableError extends Error {
 
 type RequestOptions = { body?: unknown; headers?: Record<string, string> };
 
+/** Who the dashboard's server calls the API for: the browser's session and address, and the server's own secret. */
+export type ApiCaller = {
+  /** The session id from the cookie, when signed in. */
+  session?: string;
+  /** The browser's address, so the API's throttles and audit trail see the browser, not this server. */
+  clientAddress?: string;
+  /** DASHBOARD_SECRET: without it the API ignores the session and the forwarded address. */
+  secret?: string;
+};
+
 /**
- * The REST API as the dashboard's server sees it: every call carries the signed-in user's token, which
- * never leaves the server. Errors become ApiError (the problem) or ApiUnreachableError.
+ * The REST API as the dashboard's server sees it: every call carries the signed-in user's session id
+ * and the browser's address, vouched for by DASHBOARD_SECRET; none of it reaches the browser's scripts.
+ * Errors become ApiError (the problem) or ApiUnreachableError.
  */
 export class ApiClient {
   readonly #baseUrl: string;
-  readonly #token: string | undefined;
+  readonly #caller: ApiCaller;
   readonly #timeoutMs: number;
 
-  constructor(baseUrl: string, token: string | undefined, timeoutMs = 10_000) {
+  constructor(baseUrl: string, caller: ApiCaller = {}, timeoutMs = 10_000) {
     this.#baseUrl = baseUrl.replace(/\/$/, '');
-    this.#token = token;
+    this.#caller = caller;
     this.#timeoutMs = timeoutMs;
   }
 
   get signedIn(): boolean {
-    return this.#token !== undefined;
+    return this.#caller.session !== undefined;
   }
 
   get<T>(path: string): Promise<T> {
@@ -59,7 +70,12 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
-    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    const { session, clientAddress, secret } = this.#caller;
+    if (secret) {
+      headers['x-dashboard-secret'] = secret;
+      if (clientAddress) headers['x-dashboard-client-ip'] = clientAddress;
+      if (session) headers['x-dashboard-session'] = session;
+    }
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
