@@ -1,6 +1,7 @@
 /** Shapes of the REST API's answers the dashboard uses (see /api/v1/openapi.json). */
+import type { StorePhase, StoreStatus } from '../../../api/src/features/stores/store-lifecycle.ts';
 
-export type StoreStatus = 'Pending' | 'Ready' | 'Error' | 'Deleting';
+export type { StorePhase, StoreStatus };
 
 export type Quota = { limit: number; used: number };
 
@@ -9,7 +10,7 @@ export type StoreSummary = {
   name: string;
   domain: string;
   status: StoreStatus;
-  phase: string;
+  phase: StorePhase;
   message: string | null;
   url?: string;
   ownerId: string;
@@ -46,5 +47,5 @@ export type Problem = {
   errors?: { field: string; message: string; code?: string }[];
 };
 
-/** True while the store is changing by itself, so the page keeps polling. */
+/** True while the store is changing by itself: the page polls fast (settled stores slowly). */
 export const isTransient = (s: { status: StoreStatus }) => s.status === 'Pending' || s.status === 'Deleting';

@@ -45,4 +45,35 @@ describe(mapApplicationStatus.name, () => {
   it('does not touch a store being deleted', () => {
     expect(mapApplicationStatus({ ...committed, status: 'Deleting' }, undefined, opts)).toBeUndefined();
   });
+
+  describe('a running store (Ready once at this commit)', () => {
+    const ready: StoreView = { ...committed, status: 'Ready', phase: 'ready', committedAt: new Date(now.getTime() - 60 * 60_000) };
+    const degraded: StoreView = { ...ready, status: 'Error', phase: 'degraded' };
+    const healthy = app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Healthy' } });
+    const progressing = app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Progressing' } });
+
+    it('whose pods crash-loop is Error/degraded with the pod reasons, never Pending', () => {
+      const m = mapApplicationStatus(ready, progressing, { ...opts, podDetails: 'wordpress-abc: CrashLoopBackOff' });
+      expect(m).toMatchObject({ status: 'Error', phase: 'degraded', reason: 'Degraded' });
+      expect(m!.message).toContain('wordpress-abc: CrashLoopBackOff');
+      const d = mapApplicationStatus(ready, app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Degraded', message: 'Deployment exceeded its progress deadline' } }), opts);
+      expect(d).toMatchObject({ status: 'Error', phase: 'degraded' });
+      expect(d!.message).toContain('progress deadline');
+    });
+
+    it('stays as it is while Argo CD re-syncs or a pod restarts without a reason yet, and never times out', () => {
+      expect(mapApplicationStatus(ready, progressing, opts)).toBeUndefined();
+      expect(mapApplicationStatus(ready, app({ sync: { status: 'OutOfSync', revision: COMMIT }, health: { status: 'Healthy' } }), opts)).toBeUndefined();
+      expect(mapApplicationStatus(degraded, progressing, opts)).toBeUndefined();
+    });
+
+    it('is Ready again by itself once Synced and Healthy', () => {
+      expect(mapApplicationStatus(degraded, healthy, opts)).toMatchObject({ status: 'Ready', phase: 'ready', reason: 'Healthy' });
+      expect(mapApplicationStatus(ready, healthy, opts)).toMatchObject({ status: 'Ready', phase: 'ready' });
+    });
+
+    it('a store in Error because provisioning failed is not a running store', () => {
+      expect(mapApplicationStatus({ ...committed, status: 'Error', phase: 'failed' }, progressing, { ...opts, podDetails: 'wordpress-abc: CrashLoopBackOff' })).toMatchObject({ status: 'Pending', phase: 'progressing' });
+    });
+  });
 });

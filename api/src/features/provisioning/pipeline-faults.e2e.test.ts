@@ -57,6 +57,32 @@ describe('the pipeline under cluster faults (sim)', () => {
     expect(events).toEqual(expect.arrayContaining(['Created', 'Committed', 'Degraded', 'RetryRequested', 'Healthy']));
   }, 240_000);
 
+  it('a Ready store whose pods crash-loop → Error/degraded with the pod reasons (never Pending), URL and credentials kept; the fault lifted → Ready by itself', async () => {
+    const u = await h.signUp();
+    const id = await create(u.token, 'breaks-later');
+    const ready = await h.waitForStore(u.token, id, (s) => s.status === 'Ready' || s.status === 'Error', 120_000);
+    expect(ready.status).toBe('Ready');
+    const password = ready.credentials.password;
+
+    const fault = h.sim.faults.add({ type: 'crashLoop', namespace: `store-${id}`, container: 'wordpress' });
+    const seen: string[] = [];
+    const degraded = await h.waitForStore(u.token, id, (s) => (seen.push(`${s.status}/${s.phase}`), s.status !== 'Ready'), 60_000);
+    expect(degraded).toMatchObject({ status: 'Error', phase: 'degraded', url: `https://${ready.domain}`, adminUrl: `https://${ready.domain}/wp-admin/` });
+    expect(degraded.message).toMatch(/wordpress-[\w-]+: CrashLoopBackOff/);
+    expect(degraded.credentials).toEqual({ username: 'admin', password });
+    const list = await h.request('GET', '/api/v1/stores', { token: u.token });
+    expect(list.body.items.find((s: any) => s.id === id)).toMatchObject({ status: 'Error', phase: 'degraded', url: `https://${ready.domain}` });
+
+    h.sim.faults.remove(fault.id);
+    const healed = await h.waitForStore(u.token, id, (s) => (seen.push(`${s.status}/${s.phase}`), s.status === 'Ready'), 60_000);
+    expect(healed.credentials.password).toBe(password);
+    expect(seen.filter((s) => s.startsWith('Pending'))).toEqual([]);
+    const events = (await h.request('GET', `/api/v1/stores/${id}/events`, { token: u.token })).body.items.map((e: any) => `${e.status}/${e.phase}/${e.reason}`);
+    expect(events.slice(-3)).toEqual(['Ready/ready/Healthy', 'Error/degraded/Degraded', 'Ready/ready/Healthy']);
+    // Healing made no new commit: it is the same rollout, Ready again.
+    expect(healed.commitSha).toBe(ready.commitSha);
+  }, 240_000);
+
   it('a failed sync → Error with Argo CD’s message', async () => {
     const u = await h.signUp();
     const id = await create(u.token, 'unsyncable');

@@ -5,6 +5,7 @@ import type { RepoWriter } from '../../../../renderer/src/git-writer.ts';
 import type { SecretBox } from '../../auth/secret-box.ts';
 import type { StoreRepository } from '../stores/store-repository.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
+import type { StorePhase } from '../stores/store-lifecycle.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { generateStoreSecrets } from './store-secrets.ts';
@@ -56,7 +57,7 @@ export class ProvisionService {
   }
 
   /** Moves a store that is still Pending to another Pending phase (never out of Deleting or Error). */
-  private async setPendingPhase(id: string, phase: string, reason: string, message: string): Promise<void> {
+  private async setPendingPhase(id: string, phase: StorePhase, reason: string, message: string): Promise<void> {
     await this.stores.knex.transaction(async (trx) => {
       const cur = await this.stores.lockById(id, trx);
       if (!cur || cur.status !== 'Pending' || cur.phase === phase) return;

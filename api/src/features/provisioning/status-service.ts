@@ -8,6 +8,7 @@ import { mapApplicationStatus, type ArgoApplication } from './application-status
 import { STORE_ID_LABEL, type ClusterClient } from './cluster-client.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import { describePods } from './store-health.ts';
+import { isRunning } from '../stores/store-lifecycle.ts';
 
 export type StatusSettings = {
   readyTimeoutMs: number;
@@ -72,7 +73,9 @@ export class StatusService {
     const containing = new Set<string>();
     for (const r of revisions) if (await this.settings.includes(store.commit_sha, r).catch(() => false)) containing.add(r);
     let podDetails: string | undefined;
-    if (app?.status?.health?.status === 'Degraded') {
+    const health = app?.status?.health?.status;
+    const running = isRunning(store);
+    if (health === 'Degraded' || (running && app && health !== 'Healthy')) {
       podDetails = describePods(await this.cluster.listPods(storeResourceName(store.id), 'app.kubernetes.io/component in (wordpress,mysql,setup)')).problems.join('; ') || undefined;
     }
     const mapped = mapApplicationStatus(
@@ -92,11 +95,12 @@ export class StatusService {
       return true;
     });
     if (!applied) return false;
-    if (mapped.status === 'Ready' && store.status !== 'Ready') {
+    // Provision outcomes count provisioning only: a running store that breaks and heals is not one.
+    if (!running && mapped.status === 'Ready' && store.status !== 'Ready') {
       this.metrics.provisionOutcomes.inc({ outcome: 'success', reason: 'Healthy' });
       if (!store.ready_at) this.metrics.provisionDuration.observe((Date.now() - new Date(store.created_at).getTime()) / 1000);
     }
-    if (mapped.status === 'Error' && store.status !== 'Error') this.metrics.provisionOutcomes.inc({ outcome: 'failure', reason: mapped.reason });
+    if (!running && mapped.status === 'Error' && store.status !== 'Error') this.metrics.provisionOutcomes.inc({ outcome: 'failure', reason: mapped.reason });
     this.logger.info({ storeId: store.id, from: `${store.status}/${store.phase}`, to: `${mapped.status}/${mapped.phase}`, reason: mapped.reason }, 'store status changed');
     return true;
   }

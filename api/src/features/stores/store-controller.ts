@@ -7,6 +7,7 @@ import type { StoreService, NormalizedCreate } from './store-service.ts';
 import { CreateStoreBody, ListStoresQuery, StoreDetail, StoreEventList, StoreIdParams, StoreList } from './store.schema.ts';
 import { presentStore, presentStoreEvent, presentStoreSummary } from './store-presenter.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
+import { showsAccess } from './store-lifecycle.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -27,7 +28,7 @@ export function storeController({ stores, registry, rateLimiter, secrets, prefix
   };
 
   const credentialsFor = (req: Request, s: StoreModel) =>
-    s.status === 'Ready' && s.owner_id === req.auth!.userId && s.admin_password_enc
+    showsAccess({ status: s.status, readyAt: s.ready_at }) && s.owner_id === req.auth!.userId && s.admin_password_enc
       ? { username: s.admin_username ?? 'admin', password: secrets.open(s.admin_password_enc, s.id) }
       : undefined;
 
@@ -95,7 +96,7 @@ export function storeController({ stores, registry, rateLimiter, secrets, prefix
   registry.route(
     router,
     prefix,
-    { method: 'get', path: '/stores/:id', summary: 'One store in full; url, adminUrl and the owner’s credentials when Ready', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'The store', schema: StoreDetail }, ...problems } },
+    { method: 'get', path: '/stores/:id', summary: 'One store in full; url, adminUrl and the owner’s credentials once it has been Ready', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'The store', schema: StoreDetail }, ...problems } },
     async (req, res) => {
       const { id } = parseOrThrow(StoreIdParams, req.params, 'params');
       const store = await stores.getVisible(req.auth!, id, req);

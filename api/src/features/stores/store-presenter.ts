@@ -1,7 +1,10 @@
 import type { StoreModel } from '../../db/models/store-model.ts';
 import type { StoreEventModel } from '../../db/models/store-event-model.ts';
+import { showsAccess } from './store-lifecycle.ts';
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+
+const hasAccess = (s: StoreModel) => showsAccess({ status: s.status, readyAt: s.ready_at });
 
 /** The fields of a store any caller who may see it gets. Names every field, so no column leaks. */
 export function presentStoreSummary(s: StoreModel) {
@@ -12,21 +15,21 @@ export function presentStoreSummary(s: StoreModel) {
     status: s.status,
     phase: s.phase,
     message: s.message,
-    ...(s.status === 'Ready' ? { url: `https://${s.domain}` } : {}),
+    ...(hasAccess(s) ? { url: `https://${s.domain}` } : {}),
     ownerId: s.owner_id,
     createdAt: iso(s.created_at)!,
     updatedAt: iso(s.updated_at)!,
   };
 }
 
-/** A store in full; credentials only when given (the service decides: Ready, and the caller owns it). */
+/** A store in full; credentials only when given (the controller decides: the owner of a store once Ready). */
 export function presentStore(s: StoreModel, credentials?: { username: string; password: string }) {
   return {
     ...presentStoreSummary(s),
-    ...(s.status === 'Ready' ? { adminUrl: `https://${s.domain}/wp-admin/` } : {}),
+    ...(hasAccess(s) ? { adminUrl: `https://${s.domain}/wp-admin/` } : {}),
     commitSha: s.commit_sha,
     readyAt: iso(s.ready_at),
-    ...(credentials && s.status === 'Ready' ? { credentials } : {}),
+    ...(credentials && hasAccess(s) ? { credentials } : {}),
   };
 }
 

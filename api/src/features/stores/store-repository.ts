@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { StoreModel, type StoreStatus } from '../../db/models/store-model.ts';
+import { StoreModel } from '../../db/models/store-model.ts';
+import type { StorePhase, StoreStatus } from './store-lifecycle.ts';
 import { StoreEventModel } from '../../db/models/store-event-model.ts';
 
 /** SQL of stores, their timeline and idempotency keys. */
@@ -53,7 +54,7 @@ export class StoreRepository {
   }
 
   /** Sets status/phase/message and appends the change to the timeline, in the caller's transaction. */
-  async transition(id: string, to: { status: StoreStatus; phase: string; message?: string | null; reason: string }, trx: Knex.Transaction): Promise<StoreModel | undefined> {
+  async transition(id: string, to: { status: StoreStatus; phase: StorePhase; message?: string | null; reason: string }, trx: Knex.Transaction): Promise<StoreModel | undefined> {
     const store = await this.Store.query(trx).patchAndFetchById(id, { status: to.status, phase: to.phase, message: to.message ?? null, updated_at: this.knex.fn.now() as unknown as Date });
     if (store) await this.addEvent(id, to, trx);
     return store;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STORE_STATUSES } from '../../db/models/store-model.ts';
+import { STORE_PHASES, STORE_STATUSES } from './store-lifecycle.ts';
 
 /** RFC 1123 hostname label: letters, digits, hyphens; not starting or ending with a hyphen; ≤ 63. */
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -56,15 +56,15 @@ export const StoreSummary = z.object({
   name: z.string(),
   domain: z.string(),
   status: Status,
-  phase: z.string().describe('Finer state: queued, committing, committed, syncing, progressing, awaiting review, ready, failed, deleting'),
-  message: z.string().nullable().describe('Human explanation of the current state (the error reason in Error)'),
-  url: z.string().optional().describe('https://<domain>, when Ready'),
+  phase: z.enum(STORE_PHASES).describe('Finer state within the status (see store-lifecycle.ts); `degraded`: a running store whose pods are unhealthy, back to Ready by itself'),
+  message: z.string().nullable().describe('Human explanation of the current state (the error reason, or the pod reasons when degraded, in Error)'),
+  url: z.string().optional().describe('https://<domain>, once the store has been Ready (also while degraded or retried), not while Deleting'),
   ownerId: z.uuid(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
-/** A store in full. `url`, `adminUrl` and `credentials` appear only when Ready (credentials only to the owner). */
+/** A store in full. `url`, `adminUrl` and `credentials` appear once the store has been Ready, until it is deleted (credentials only to the owner). */
 export const StoreDetail = StoreSummary.extend({
   adminUrl: z.string().optional(),
   commitSha: z.string().nullable(),

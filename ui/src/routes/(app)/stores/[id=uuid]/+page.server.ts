@@ -16,7 +16,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 };
 
 export const actions: Actions = {
-  /** The admin credentials, only for a Ready store's owner (the API decides). */
+  /** The admin credentials, only for the owner of a store that has been Ready (the API decides). */
   credentials: async ({ locals, params }) => {
     try {
       const store = await locals.api.get<StoreDetail>(`/stores/${params.id}`);
