@@ -10,6 +10,7 @@ import type { AuditLog } from '../features/audit/audit-log.ts';
 import { API_KEY_PREFIX, ApiKeyService } from '../features/api-keys/api-key-service.ts';
 import type { UserRepository } from '../features/users/user-repository.ts';
 import type { AuthContext } from './auth-context.ts';
+import { actorFor, requestOrigin } from './actor.ts';
 import type { UserModel } from '../db/models/user-model.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -82,7 +83,7 @@ export function createAuthenticate({ config, users, apiKeys, audit }: Deps): Req
   );
 
   const fail = async (req: Request, reason: string, identity: string | null): Promise<never> => {
-    await audit.record({ action: 'auth.failure', outcome: 'failure', req, userId: null, identity, resource: `${req.method} ${req.originalUrl}`, details: { reason } });
+    await audit.record({ action: 'auth.failure', outcome: 'failure', actor: requestOrigin(req), userId: null, identity, resource: `${req.method} ${req.originalUrl}`, details: { reason } });
     throw new UnauthorizedError(reason === 'missing_credentials' ? 'Authentication is required: send a Bearer token or an API key.' : 'The credentials are invalid, expired or revoked.');
   };
 
@@ -94,6 +95,7 @@ export function createAuthenticate({ config, users, apiKeys, audit }: Deps): Req
       const user = apiKey ? await users.findById(apiKey.user_id) : undefined;
       if (!apiKey || !user) return fail(req, 'invalid_api_key', ApiKeyService.visiblePrefix(key));
       req.auth = toContext(user, 'api_key', apiKey.id);
+      req.actor = actorFor(req.auth, req);
       return next();
     }
     if (!token) return fail(req, 'missing_credentials', null);
@@ -106,6 +108,7 @@ export function createAuthenticate({ config, users, apiKeys, audit }: Deps): Req
       return fail(req, `invalid_token: ${info?.message ?? (outcome.err as Error | undefined)?.message ?? 'rejected'}`, claimedIdentity(token));
     }
     req.auth = outcome.user;
+    req.actor = actorFor(req.auth, req);
     next();
   };
 }
@@ -114,7 +117,7 @@ export function createAuthenticate({ config, users, apiKeys, audit }: Deps): Req
 export function requireOperator(audit: AuditLog): RequestHandler {
   return async (req, _res, next) => {
     if (req.auth?.role === 'operator') return next();
-    await audit.record({ action: 'authz.denied', outcome: 'failure', req, resource: `${req.method} ${req.baseUrl}${req.path}`, details: { need: 'operator' } });
+    await audit.record({ action: 'authz.denied', outcome: 'failure', actor: req.actor ?? requestOrigin(req), resource: `${req.method} ${req.baseUrl}${req.path}`, details: { need: 'operator' } });
     throw new ForbiddenError('This needs the operator role.');
   };
 }

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, NotFoundError, ServiceUnavailableError, ValidationError } from './app-error.ts';
 import { isDatabaseUnavailable } from './is-database-unavailable.ts';
 import type { AuditLog } from '../features/audit/audit-log.ts';
+import { requestOrigin } from '../auth/actor.ts';
 
 const PROBLEM_BASE = 'https://store-platform.dev/problems/';
 
@@ -19,7 +20,7 @@ export function errorMiddleware(audit: AuditLog): ErrorRequestHandler {
     if (appError.status >= 500) {
       req.log?.error({ err, code: appError.code }, 'request failed');
       // An API error is audited with its request context (not for the database outage itself).
-      if (appError.status === 500) void audit.record({ action: 'api.error', outcome: 'failure', req, details: { code: appError.code, path: req.originalUrl, method: req.method } });
+      if (appError.status === 500) void audit.record({ action: 'api.error', outcome: 'failure', actor: req.actor ?? requestOrigin(req), details: { code: appError.code, path: req.originalUrl, method: req.method } });
     }
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(appError.headers)) res.setHeader(k, v);

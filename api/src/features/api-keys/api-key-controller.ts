@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseOrThrow } from '../../http/validate.ts';
+import { actorOf } from '../../auth/actor.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
 import type { ApiKeyService } from './api-key-service.ts';
 import type { ApiKeyModel } from '../../db/models/api-key-model.ts';
@@ -26,7 +27,7 @@ export function apiKeyController({ apiKeys, registry, prefix }: { apiKeys: ApiKe
     { method: 'post', path: '/api-keys', summary: 'Create an API key (the key is in this response only)', tag: 'api-keys', body: CreateApiKeyBody, responses: { 201: { description: 'The key, shown once', schema: ApiKey.extend({ key: z.string() }) }, 422: { description: 'Validation failed' } } },
     async (req, res) => {
       const { name } = parseOrThrow(CreateApiKeyBody, req.body ?? {}, 'body');
-      const { apiKey, key } = await apiKeys.create(req.auth!.userId, name, req);
+      const { apiKey, key } = await apiKeys.create(actorOf(req), name);
       res.status(201).json({ ...presentApiKey(apiKey), key });
     },
   );
@@ -35,7 +36,7 @@ export function apiKeyController({ apiKeys, registry, prefix }: { apiKeys: ApiKe
     prefix,
     { method: 'get', path: '/api-keys', summary: 'List your API keys (prefixes only)', tag: 'api-keys', responses: { 200: { description: 'Your keys', schema: z.object({ items: z.array(ApiKey) }) } } },
     async (req, res) => {
-      res.json({ items: (await apiKeys.list(req.auth!.userId)).map(presentApiKey) });
+      res.json({ items: (await apiKeys.list(actorOf(req))).map(presentApiKey) });
     },
   );
   registry.route(
@@ -44,7 +45,7 @@ export function apiKeyController({ apiKeys, registry, prefix }: { apiKeys: ApiKe
     { method: 'delete', path: '/api-keys/:id', summary: 'Revoke an API key', tag: 'api-keys', params: ApiKeyIdParams, responses: { 204: { description: 'Revoked' }, 403: { description: 'Another user’s key' }, 404: { description: 'No such key' }, 422: { description: 'The id is not a UUID' } } },
     async (req, res) => {
       const { id } = parseOrThrow(ApiKeyIdParams, req.params, 'params');
-      await apiKeys.revoke(req.auth!.userId, id, req);
+      await apiKeys.revoke(actorOf(req), id);
       res.status(204).end();
     },
   );

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { parseOrThrow } from '../../http/validate.ts';
+import { actorOf, requestOrigin } from '../../auth/actor.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
 import type { UserService } from '../users/user-service.ts';
 import { presentUser } from '../users/user-presenter.ts';
@@ -14,7 +15,7 @@ export function authController({ users, registry, prefix, loginLimiter }: { user
     prefix,
     { method: 'post', path: '/auth/register', summary: 'Create an account', tag: 'auth', auth: false, body: RegisterBody, responses: { 201: { description: 'Account created', schema: UserResponse }, 409: { description: '`email_taken`' }, 422: { description: 'Validation failed' } } },
     async (req, res) => {
-      const user = await users.register(parseOrThrow(RegisterBody, req.body ?? {}, 'body'), req);
+      const user = await users.register(parseOrThrow(RegisterBody, req.body ?? {}, 'body'), requestOrigin(req));
       res.status(201).json(presentUser(user));
     },
   );
@@ -24,7 +25,7 @@ export function authController({ users, registry, prefix, loginLimiter }: { user
     { method: 'post', path: '/auth/login', summary: 'Exchange e-mail and password for an access token', tag: 'auth', auth: false, body: LoginBody, responses: { 200: { description: 'A bearer token', schema: TokenResponse }, 401: { description: 'Wrong e-mail or password' }, 422: { description: 'Validation failed' }, 429: { description: '`too_many_attempts`: too many failed sign-ins (Retry-After)' } } },
     loginLimiter,
     async (req, res) => {
-      res.json(await users.login(parseOrThrow(LoginBody, req.body ?? {}, 'body'), req));
+      res.json(await users.login(parseOrThrow(LoginBody, req.body ?? {}, 'body'), requestOrigin(req)));
     },
   );
   return router;
@@ -44,7 +45,7 @@ export function meController({ users, registry, prefix, requireOperator }: { use
     prefix,
     { method: 'get', path: '/me', summary: 'The signed-in user and their store quota', tag: 'auth', responses: { 200: { description: 'You', schema: MeResponse } } },
     async (req, res) => {
-      const { user, quota } = await users.profile(req.auth!.userId);
+      const { user, quota } = await users.profile(actorOf(req).userId);
       res.json({ ...presentUser(user), quota });
     },
   );
@@ -56,7 +57,7 @@ export function meController({ users, registry, prefix, requireOperator }: { use
     async (req, res) => {
       const { id } = parseOrThrow(UserIdParams, req.params, 'params');
       const body = parseOrThrow(QuotaBody, req.body ?? {}, 'body');
-      const { user, quota } = await users.setQuota(id, body.storeQuota, req);
+      const { user, quota } = await users.setQuota(actorOf(req), id, body.storeQuota);
       res.json({ ...presentUser(user), quota });
     },
   );

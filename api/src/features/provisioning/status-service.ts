@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Transactor, Tx } from '../../db/transactor.ts';
 import type { Logger } from 'pino';
 import { storeResourceName } from '../../../../renderer/src/render-store.ts';
 import type { StoreRepository } from '../stores/store-repository.ts';
@@ -27,14 +27,16 @@ export type StatusSettings = {
  */
 export class StatusService {
   private readonly stores: StoreRepository;
+  private readonly tx: Transactor;
   private readonly cluster: ClusterClient;
   private readonly metrics: PipelineMetrics;
   private readonly audit: AuditLog;
   private readonly settings: StatusSettings;
   private readonly logger: Logger;
 
-  constructor(deps: { stores: StoreRepository; cluster: ClusterClient; metrics: PipelineMetrics; audit: AuditLog; settings: StatusSettings; logger: Logger }) {
+  constructor(deps: { stores: StoreRepository; tx: Transactor; cluster: ClusterClient; metrics: PipelineMetrics; audit: AuditLog; settings: StatusSettings; logger: Logger }) {
     this.stores = deps.stores;
+    this.tx = deps.tx;
     this.cluster = deps.cluster;
     this.metrics = deps.metrics;
     this.audit = deps.audit;
@@ -87,11 +89,11 @@ export class StatusService {
     // An Error from a failed sync of this commit stays until a retry makes a new commit; only Ready
     // (Argo CD's self-heal or an operator's fix) lifts it.
     if (store.status === 'Error' && mapped.status === 'Pending') return false;
-    const applied = await this.stores.knex.transaction(async (trx) => {
+    const applied = await this.tx.run(async (tx) => {
       // The cycle read the store a moment ago: a delete or retry since then wins over this mapping.
-      if (!(await this.unchanged(store, trx))) return false;
-      await this.stores.transition(store.id, { status: mapped.status, phase: mapped.phase, reason: mapped.reason, message: mapped.message }, trx);
-      if (mapped.status === 'Ready') await this.stores.markReady(store.id, trx);
+      if (!(await this.unchanged(store, tx))) return false;
+      await this.stores.transition(store.id, { status: mapped.status, phase: mapped.phase, reason: mapped.reason, message: mapped.message }, tx);
+      if (mapped.status === 'Ready') await this.stores.markReady(store.id, tx);
       return true;
     });
     if (!applied) return false;
@@ -109,16 +111,16 @@ export class StatusService {
     if (!store.pull_request_number || !this.settings.pullRequest) return false;
     const pr = await this.settings.pullRequest(store.pull_request_number);
     if (pr.merged && pr.mergeCommitSha) {
-      await this.stores.knex.transaction(async (trx) => {
-        if (!(await this.unchanged(store, trx))) return;
-        await this.stores.markCommitted(store.id, { sha: pr.mergeCommitSha!, pullRequest: { number: store.pull_request_number!, url: store.pull_request_url ?? '' } }, trx);
-        await this.stores.transition(store.id, { status: 'Pending', phase: 'committed', reason: 'PullRequestMerged', message: `Pull request #${store.pull_request_number} merged; waiting for Argo CD.` }, trx);
+      await this.tx.run(async (tx) => {
+        if (!(await this.unchanged(store, tx))) return;
+        await this.stores.markCommitted(store.id, { sha: pr.mergeCommitSha!, pullRequest: { number: store.pull_request_number!, url: store.pull_request_url ?? '' } }, tx);
+        await this.stores.transition(store.id, { status: 'Pending', phase: 'committed', reason: 'PullRequestMerged', message: `Pull request #${store.pull_request_number} merged; waiting for Argo CD.` }, tx);
       });
       return true;
     }
     if (pr.state === 'closed' && !pr.merged) {
-      await this.stores.knex.transaction(async (trx) => {
-        if (await this.unchanged(store, trx)) await this.stores.transition(store.id, { status: 'Error', phase: 'failed', reason: 'PullRequestClosed', message: `Pull request #${store.pull_request_number} was closed without merging.` }, trx);
+      await this.tx.run(async (tx) => {
+        if (await this.unchanged(store, tx)) await this.stores.transition(store.id, { status: 'Error', phase: 'failed', reason: 'PullRequestClosed', message: `Pull request #${store.pull_request_number} was closed without merging.` }, tx);
       });
       return true;
     }
@@ -126,8 +128,8 @@ export class StatusService {
   }
 
   /** Locks the store's row and tells whether it is still in the state the cycle read. */
-  private async unchanged(store: StoreModel, trx: Knex.Transaction): Promise<boolean> {
-    const cur = await this.stores.lockById(store.id, trx);
+  private async unchanged(store: StoreModel, tx: Tx): Promise<boolean> {
+    const cur = await this.stores.lockById(store.id, tx);
     return !!cur && cur.status === store.status && cur.phase === store.phase && cur.commit_sha === store.commit_sha;
   }
 
@@ -138,7 +140,7 @@ export class StatusService {
     const phase = await this.cluster.namespacePhase(storeResourceName(store.id));
     if (phase !== null) {
       if (store.message !== 'Namespace terminating.' && phase === 'Terminating') {
-        await this.stores.knex.transaction((trx) => this.stores.transition(store.id, { status: 'Deleting', phase: 'pruning', reason: 'NamespaceTerminating', message: 'Namespace terminating.' }, trx));
+        await this.tx.run((tx) => this.stores.transition(store.id, { status: 'Deleting', phase: 'pruning', reason: 'NamespaceTerminating', message: 'Namespace terminating.' }, tx));
       }
       return false;
     }

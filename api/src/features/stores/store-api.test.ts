@@ -204,6 +204,43 @@ describe('reading and deleting', () => {
     expect(seen.body).not.toHaveProperty('credentials');
   });
 
+  it('keeps url, adminUrl and the owner’s credentials once Ready: while degraded and retried, not while Deleting', async () => {
+    const a = await t.signUp();
+    const s = await t.request('POST', '/api/v1/stores', { token: a.token, body: { name: 'oncereadyshop' } });
+    const enc = t.platform.secrets.seal('kept-pw', s.body.id);
+    await t.platform.knex('stores').where('id', s.body.id).update({ status: 'Error', phase: 'degraded', message: 'The store is not healthy: wordpress-1: CrashLoopBackOff', ready_at: new Date(), admin_username: 'admin', admin_password_enc: enc });
+    const degraded = await t.request('GET', `/api/v1/stores/${s.body.id}`, { token: a.token });
+    expect(degraded.body).toMatchObject({ status: 'Error', phase: 'degraded', url: 'https://oncereadyshop.shops.example.net', credentials: { password: 'kept-pw' } });
+    const retried = await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: a.token });
+    expect(retried.body).toMatchObject({ status: 'Pending', phase: 'queued', url: 'https://oncereadyshop.shops.example.net' });
+    const deleting = await t.request('DELETE', `/api/v1/stores/${s.body.id}`, { token: a.token });
+    expect(deleting.body.status).toBe('Deleting');
+    expect(deleting.body).not.toHaveProperty('url');
+    expect((await t.request('GET', `/api/v1/stores/${s.body.id}`, { token: a.token })).body).not.toHaveProperty('credentials');
+  });
+
+  it('retry on an API-only replica (no GitOps repo): Error → 202 Pending with a new attempt and one provision job; anything else 409; another user 403', async () => {
+    expect(t.platform.pipeline).toBeUndefined();
+    const a = await t.signUp();
+    const b = await t.signUp();
+    const s = await t.request('POST', '/api/v1/stores', { token: a.token, body: { name: 'retryshop' } });
+    const notYet = await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: a.token });
+    expect(notYet.status).toBe(409);
+    expect(notYet.body.code).toBe('not_in_error');
+    await t.platform.knex('stores').where('id', s.body.id).update({ status: 'Error', phase: 'failed', message: 'Sync failed' });
+    expect((await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: b.token })).status).toBe(403);
+    const jobsBefore = Number((await t.platform.knex('agenda_jobs').whereRaw("data->>'storeId' = ?", [s.body.id]).count({ n: '*' }).first())!.n);
+    const retry = await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: a.token });
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({ id: s.body.id, status: 'Pending', phase: 'queued' });
+    const row = await t.platform.knex('stores').where('id', s.body.id).first();
+    expect(row.attempt).toBe(1);
+    expect(Number((await t.platform.knex('agenda_jobs').whereRaw("data->>'storeId' = ?", [s.body.id]).count({ n: '*' }).first())!.n)).toBe(jobsBefore + 1);
+    expect((await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: a.token })).body.code).toBe('not_in_error');
+    const doc = await t.request('GET', '/api/v1/openapi.json');
+    expect(doc.body.paths['/api/v1/stores/{id}/retry']).toHaveProperty('post');
+  });
+
   it('delete: 202 Deleting with one delete job; a second call is 202 again with no new work', async () => {
     const a = await t.signUp();
     const s = await t.request('POST', '/api/v1/stores', { token: a.token, body: { name: 'doomed' } });

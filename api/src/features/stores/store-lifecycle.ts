@@ -73,7 +73,7 @@ export const isRunning = (s: StoreState): boolean => s.status === 'Ready' || (s.
 export const isTransient = (s: { status: StoreStatus }): boolean => s.status === 'Pending' || s.status === 'Deleting';
 
 /**
- * The URL, admin URL and (to the owner) the credentials are shown for a store that has been Ready
- * once and is not being deleted.
+ * The URL, admin URL and (to the owner) the credentials are shown for a Ready store, and for one that
+ * has been Ready once (degraded, retried) while it is not being deleted.
  */
-export const showsAccess = (s: { status: StoreStatus; readyAt: Date | string | null }): boolean => s.readyAt !== null && s.status !== 'Deleting';
+export const showsAccess = (s: { status: StoreStatus; readyAt: Date | string | null }): boolean => s.status === 'Ready' || (s.readyAt !== null && s.status !== 'Deleting');
