@@ -8,7 +8,8 @@ export class PipelineMetrics {
   readonly gitDuration: Histogram;
   readonly statusCycleDuration: Histogram;
 
-  constructor(registry: Registry, knex: Knex) {
+  /** `knex` feeds the jobs gauge from agenda's table; without it (unit tests) the gauge stays empty. */
+  constructor(registry: Registry, knex?: Knex) {
     this.provisionDuration = new Histogram({
       name: 'store_provisioning_duration_seconds',
       help: 'From the create request to Ready',
@@ -24,6 +25,7 @@ export class PipelineMetrics {
       labelNames: ['name', 'state'],
       registers: [registry],
       async collect() {
+        if (!knex) return;
         const rows = (await knex('agenda_jobs')
           .select('name')
           .select(knex.raw(`CASE WHEN locked_at IS NOT NULL THEN 'running' WHEN failed_at IS NOT NULL AND next_run_at IS NULL THEN 'failed' WHEN next_run_at IS NOT NULL THEN 'queued' ELSE 'done' END AS state`))
