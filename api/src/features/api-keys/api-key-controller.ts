@@ -14,7 +14,7 @@ const ApiKeyIdParams = z.strictObject({ id: z.uuid('An API key id is a UUID.') }
 const ApiKey = z.object({ id: z.uuid(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable() });
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-function presentApiKey(k: ApiKeyModel) {
+function presentApiKey(k: ApiKeyModel): z.infer<typeof ApiKey> {
   return { id: k.id, name: k.name, prefix: k.prefix, createdAt: iso(k.created_at)!, lastUsedAt: iso(k.last_used_at), revokedAt: iso(k.revoked_at) };
 }
 
