@@ -13,7 +13,7 @@ import { validateObject } from '../../sim/src/admission/schema.ts';
 import { HelmError, lintChart, renderChart, renderChartText, parseManifests, storeChartDir, type K8sObject } from './render-chart.ts';
 import { containersOf, podTemplates, upgradeIdentity, worstCaseDemand } from './store-shape.ts';
 import { undocumentedValues, valuesTable, VALUES_END, VALUES_START } from './values-doc.ts';
-import { FIXTURES } from '../../renderer/src/fixtures/stores.ts';
+import { FIXTURES } from '../../renderer/test/support/fixtures/stores.ts';
 import { renderStore } from '../../renderer/src/render-store.ts';
 
 type Obj = Record<string, unknown>;

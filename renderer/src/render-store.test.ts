@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { validateObject } from '../../sim/src/admission/schema.ts';
-import { FIXTURES, SETTINGS } from './fixtures/stores.ts';
+import { FIXTURES, SETTINGS } from '../test/support/fixtures/stores.ts';
 import { RenderError, renderStore, STORE_SECRET_KEYS, type RenderableStore } from './render-store.ts';
-import { crdValidator } from './testing/crd-schema.ts';
+import { crdValidator } from '../test/support/crd-schema.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HELM = process.env.HELM_BIN ?? join(ROOT, '.tools', 'bin', 'helm');

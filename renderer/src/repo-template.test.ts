@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { RenderError } from './render-store.ts';
 import { loadRepoTemplate, readTree, renderRepoTemplate } from './repo-template.ts';
-import { crdValidator } from './testing/crd-schema.ts';
+import { crdValidator } from '../test/support/crd-schema.ts';
 
 const SETTINGS = { repoUrl: 'https://git.example.com/platform/gitops.git', targetRevision: 'main' };
 const CHART = [

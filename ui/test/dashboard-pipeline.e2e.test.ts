@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startPipelineHarness, type PipelineHarness } from '../../api/src/testing/pipeline-harness.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../api/test/support/pipeline-harness.ts';
 import { createUiHandler } from '../server.ts';
 import { ensureUiBuilt } from './dashboard-harness.ts';
 

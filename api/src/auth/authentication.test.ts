@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jwt from 'jsonwebtoken';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { startTestPlatform, type TestPlatform } from '../testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../test/support/test-platform.ts';
 
 let t: TestPlatform;
 beforeAll(async () => {

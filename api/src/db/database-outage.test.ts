@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrivatePostgres } from './private-postgres.ts';
-import { createTestDatabase } from '../testing/test-database.ts';
-import { spawnApi } from '../testing/spawn-api.ts';
-import { requestJson } from '../testing/request-json.ts';
+import { createTestDatabase } from '../../test/support/test-database.ts';
+import { spawnApi } from '../../test/support/spawn-api.ts';
+import { requestJson } from '../../test/support/request-json.ts';
 
 const call = (method: string, path: string, token?: string, body?: unknown) => requestJson(api.baseUrl, method, path, { token, body });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../test/support/test-platform.ts';
 import { createWorker } from './create-worker.ts';
 import { JOBS } from './job-queue.ts';
 

@@ -1,4 +1,4 @@
-import { GitConflictError, GitTransportError } from '../../../renderer/src/git-writer.ts';
+import { GitConflictError, GitTransportError } from '../../../gitops/src/git-writer.ts';
 import { SealingError } from '../../../renderer/src/seal.ts';
 import type { ProvisionService } from '../features/provisioning/provision-service.ts';
 import type { StatusService } from '../features/provisioning/status-service.ts';

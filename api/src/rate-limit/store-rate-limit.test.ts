@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../testing/test-database.ts';
-import { spawnApi } from '../testing/spawn-api.ts';
-import { requestJson } from '../testing/request-json.ts';
+import { createTestDatabase } from '../../test/support/test-database.ts';
+import { spawnApi } from '../../test/support/spawn-api.ts';
+import { requestJson } from '../../test/support/request-json.ts';
 
 type Api = Awaited<ReturnType<typeof spawnApi>>;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;

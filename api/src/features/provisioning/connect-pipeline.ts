@@ -1,8 +1,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.ts';
-import { GitWriter, type RepoWriter } from '../../../../renderer/src/git-writer.ts';
-import { PullRequestGitWriter } from '../../../../renderer/src/pull-request-git-writer.ts';
+import { GitWriter, type RepoWriter } from '../../../../gitops/src/git-writer.ts';
+import { PullRequestGitWriter } from '../../../../gitops/src/pull-request-git-writer.ts';
 import { loadRepoTemplate } from '../../../../renderer/src/repo-template.ts';
 import { loadSealingCert } from '../../../../renderer/src/seal.ts';
 import { requestRefresh } from '../../../../renderer/src/argo-refresh.ts';

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
-import { spawnApi } from '../../testing/spawn-api.ts';
-import { startGitPushInterceptor, type PushMoment, type PushVerdict } from '../../testing/git-push-interceptor.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../../test/support/pipeline-harness.ts';
+import { spawnApi } from '../../../test/support/spawn-api.ts';
+import { startGitPushInterceptor, type PushMoment, type PushVerdict } from '../../../test/support/git-push-interceptor.ts';
 
 type Proc = Awaited<ReturnType<typeof spawnApi>>;
 let h: PipelineHarness;

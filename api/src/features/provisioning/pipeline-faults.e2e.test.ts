@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../../test/support/pipeline-harness.ts';
 
 let h: PipelineHarness;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../../test/support/pipeline-harness.ts';
 
 let h: PipelineHarness;
 beforeAll(async () => {

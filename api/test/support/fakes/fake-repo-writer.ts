@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApplyOptions, ApplyResult, FileChange, RepoWriter } from '../../../../renderer/src/git-writer.ts';
+import type { ApplyOptions, ApplyResult, FileChange, RepoWriter } from '../../../../gitops/src/git-writer.ts';
 import type { RepoFile } from '../../../../renderer/src/render-store.ts';
 
 /**

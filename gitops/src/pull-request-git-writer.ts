@@ -9,7 +9,7 @@ import {
   type GitWriterOptions,
   type RepoWriter,
 } from './git-writer.ts';
-import type { RepoFile } from './render-store.ts';
+import type { RepoFile } from '../../renderer/src/render-store.ts';
 
 /** The pull-request API refused a call (auth, validation, not found). Carries the HTTP status. */
 export class PullRequestError extends Error {

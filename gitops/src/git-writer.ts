@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import git from 'isomorphic-git';
 import { GitCli, GitCommandError, type GitAuth } from './git-cli.ts';
 import { InvalidChangeError, splitRepoPath, writeTreeChanges, type FileChange } from './git-tree-edit.ts';
-import type { RepoFile } from './render-store.ts';
+import type { RepoFile } from '../../renderer/src/render-store.ts';
 
 export type { FileChange } from './git-tree-edit.ts';
 export type { GitAuth } from './git-cli.ts';

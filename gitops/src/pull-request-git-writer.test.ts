@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullRequestError, PullRequestGitWriter } from './pull-request-git-writer.ts';
-import { renderStore, type RenderableStore } from './render-store.ts';
-import { startFakeGitHub, type FakeGitHub } from './testing/fake-github.ts';
-import { createBareRepo, startGitHttpServer, type GitHttpServer } from './testing/git-http-server.ts';
+import { renderStore, type RenderableStore } from '../../renderer/src/render-store.ts';
+import { startFakeGitHub, type FakeGitHub } from '../test/support/fake-github.ts';
+import { createBareRepo, startGitHttpServer, type GitHttpServer } from '../test/support/git-http-server.ts';
 
 const exec = promisify(execFile);
 const TOKEN = 'test-token-not-a-secret';
