@@ -1,3 +1,4 @@
+import { PipelineError } from '../../renderer/src/pipeline-error.ts';
 import * as fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,13 +46,19 @@ export interface RepoWriter {
 }
 
 /** The push kept being rejected because others kept moving the branch. Retryable by the caller. */
-export class GitConflictError extends Error {
+export class GitConflictError extends PipelineError {
   override name = 'GitConflictError';
+  constructor(message: string) {
+    super(message, { transient: true });
+  }
 }
 
 /** Fetching or pushing failed for another reason (network, auth, server). Retryable by the caller. */
-export class GitTransportError extends Error {
+export class GitTransportError extends PipelineError {
   override name = 'GitTransportError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { transient: true, cause: options.cause });
+  }
 }
 
 export interface GitWriterOptions {

@@ -1,17 +1,25 @@
-import { GitConflictError, GitTransportError } from '../../../gitops/src/git-writer.ts';
-import { SealingError } from '../../../renderer/src/seal.ts';
+import { PipelineError } from '../../../renderer/src/pipeline-error.ts';
 import type { ProvisionService } from '../features/provisioning/provision-service.ts';
 import type { StatusService } from '../features/provisioning/status-service.ts';
-import { ClusterUnavailableError } from '../features/provisioning/cluster-client.ts';
 import { isDatabaseUnavailable } from '../errors/is-database-unavailable.ts';
 import type { JobDefinition } from './create-worker.ts';
 import { JOBS } from './job-queue.ts';
 
 export const STATUS_JOB = 'store.status';
 
-/** Git, cluster and database hiccups are retried; anything else (a render error, a bad value) is not. */
+/**
+ * A pipeline error says itself whether a retry may help (PipelineError.transient: Git, sealing, the
+ * cluster); a database outage is retried; anything else (a render error, a bad value) is not.
+ */
 export function isTransient(err: unknown): boolean {
-  return err instanceof GitConflictError || err instanceof GitTransportError || err instanceof ClusterUnavailableError || err instanceof SealingError || isDatabaseUnavailable(err) || (err as Error)?.name === 'RefreshError';
+  if (err instanceof PipelineError) return err.transient;
+  return isDatabaseUnavailable(err);
+}
+
+/** Why a provision job gave up: retries ran out, the platform is misconfigured (reported at once), or the store cannot be rendered. */
+export function giveUpReason(err: unknown): 'RetriesExhausted' | 'ConfigurationError' | 'ProvisionFailed' {
+  if (isTransient(err)) return 'RetriesExhausted';
+  return err instanceof PipelineError ? 'ConfigurationError' : 'ProvisionFailed';
 }
 
 /** The pipeline's jobs: provision, delete (retried 3× with exponential backoff), and the recurring status cycle. */
@@ -26,7 +34,7 @@ export function pipelineJobs(deps: { provision: ProvisionService; status: Status
       },
       retry: { delayMs: deps.retryDelayMs, maxRetries: 3 },
       isTransient,
-      onGiveUp: (data, err) => provision.fail(storeId(data), isTransient(err) ? 'RetriesExhausted' : 'ProvisionFailed', `Provisioning failed: ${(err as Error).message}`),
+      onGiveUp: (data, err) => provision.fail(storeId(data), giveUpReason(err), `Provisioning failed: ${(err as Error).message}`),
     },
     {
       name: JOBS.deleteStore,

@@ -1,5 +1,6 @@
 import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { ArgoApplication } from './application-status.ts';
+import { PipelineError } from '../../../../renderer/src/pipeline-error.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, STORE_ID_LABEL } from '../../../../renderer/src/render-store.ts';
 
 /** Label every platform-managed Application carries (the renderer sets it; the root app has it too). */
@@ -7,8 +8,11 @@ export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 export { STORE_ID_LABEL };
 
 /** The cluster could not be reached or answered 5xx: a transient failure, retried. */
-export class ClusterUnavailableError extends Error {
+export class ClusterUnavailableError extends PipelineError {
   override name = 'ClusterUnavailableError';
+  constructor(message: string) {
+    super(message, { transient: true });
+  }
 }
 
 /** What the platform reads from (and the one annotation it patches on) the cluster. Read-only otherwise. */
