@@ -14,7 +14,7 @@ import { errorMiddleware, notFoundHandler } from './errors/error-middleware.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { PasswordHasher } from './auth/password-hasher.ts';
 import { TokenService } from './auth/token-service.ts';
-import { SecretBox } from './auth/secret-box.ts';
+import { SecretBox } from './crypto/secret-box.ts';
 import { createAuthenticate, requireOperator } from './auth/authenticate.ts';
 import { PgAuditRepository, type AuditRepository } from './features/audit/audit-repository.ts';
 import { AuditLog } from './features/audit/audit-log.ts';
@@ -36,7 +36,7 @@ import { ProvisionService } from './features/provisioning/provision-service.ts';
 import { StatusService } from './features/provisioning/status-service.ts';
 import { PipelineMetrics } from './features/provisioning/pipeline-metrics.ts';
 import { storeHealthController } from './features/provisioning/store-health-controller.ts';
-import { pipelineJobs } from './jobs/pipeline-jobs.ts';
+import { pipelineJobs } from './features/provisioning/pipeline-jobs.ts';
 import type { JobDefinition } from './jobs/create-worker.ts';
 
 export const API_PREFIX = '/api/v1';

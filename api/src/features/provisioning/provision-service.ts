@@ -3,7 +3,7 @@ import type { Transactor } from '../../db/transactor.ts';
 import { renderStore, storeDir, storeResourceName, STORE_SECRET_NAME, type RenderSettings } from '../../../../renderer/src/render-store.ts';
 import { sealSecrets } from '../../../../renderer/src/seal.ts';
 import type { RepoWriter } from '../../../../gitops/src/git-writer.ts';
-import type { SecretBox } from '../../auth/secret-box.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { StoreRepository } from '../stores/store-repository.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
 import { canFail, canProvision, canRemoveFromGit, type StorePhase } from '../stores/store-lifecycle.ts';

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import type { ApiRegistry } from '../../http/api-registry.ts';
-import type { SecretBox } from '../../auth/secret-box.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
 import { actorOf } from '../../auth/actor.ts';
 import { ValidationError } from '../../errors/app-error.ts';
 import { rateLimitHeaders } from '../../rate-limit/create-rate-limit.ts';

@@ -11,7 +11,7 @@ import { StatusService, type StatusSettings } from '../../../src/features/provis
 import { PipelineMetrics } from '../../../src/features/provisioning/pipeline-metrics.ts';
 import { PasswordHasher } from '../../../src/auth/password-hasher.ts';
 import { TokenService } from '../../../src/auth/token-service.ts';
-import { SecretBox } from '../../../src/auth/secret-box.ts';
+import { SecretBox } from '../../../src/crypto/secret-box.ts';
 import type { Actor } from '../../../src/auth/actor.ts';
 import { FakeStoreRepository } from './fake-store-repository.ts';
 import { FakeUserRepository } from './fake-user-repository.ts';

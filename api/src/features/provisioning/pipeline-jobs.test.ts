@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSealingCert, SealingError } from '../../../renderer/src/seal.ts';
-import { GitConflictError, GitTransportError } from '../../../gitops/src/git-writer.ts';
-import { ClusterUnavailableError } from '../features/provisioning/cluster-client.ts';
+import { loadSealingCert, SealingError } from '../../../../renderer/src/seal.ts';
+import { GitConflictError, GitTransportError } from '../../../../gitops/src/git-writer.ts';
+import { ClusterUnavailableError } from './cluster-client.ts';
 import { giveUpReason, isTransient } from './pipeline-jobs.ts';
 
 // An API server whose service proxy answers the sealing-certificate request with `status`.

@@ -1,9 +1,9 @@
-import { PipelineError } from '../../../renderer/src/pipeline-error.ts';
-import type { ProvisionService } from '../features/provisioning/provision-service.ts';
-import type { StatusService } from '../features/provisioning/status-service.ts';
-import { isDatabaseUnavailable } from '../errors/is-database-unavailable.ts';
-import type { JobDefinition } from './create-worker.ts';
-import { JOBS } from './job-queue.ts';
+import { PipelineError } from '../../../../renderer/src/pipeline-error.ts';
+import type { ProvisionService } from './provision-service.ts';
+import type { StatusService } from './status-service.ts';
+import { isDatabaseUnavailable } from '../../errors/is-database-unavailable.ts';
+import type { JobDefinition } from '../../jobs/create-worker.ts';
+import { JOBS } from '../../jobs/job-queue.ts';
 
 export const STATUS_JOB = 'store.status';
 
