@@ -86,7 +86,6 @@ export function createPipeline(config: Config, logger: Logger, deps: { stores: S
     tx: deps.tx,
     writer: conn.writer,
     cluster: conn.cluster,
-    sealingCert: conn.sealingCert,
     secrets: deps.secrets,
     metrics: pipelineMetrics,
     logger,

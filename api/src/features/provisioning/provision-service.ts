@@ -29,18 +29,16 @@ export class ProvisionService {
   private readonly tx: Transactor;
   private readonly writer: RepoWriter;
   private readonly cluster: ClusterClient;
-  private readonly sealingCert: () => Promise<string>;
   private readonly secrets: SecretBox;
   private readonly settings: PipelineSettings;
   private readonly metrics: PipelineMetrics;
   private readonly logger: Logger;
 
-  constructor(deps: { stores: StoreRepository; tx: Transactor; writer: RepoWriter; cluster: ClusterClient; sealingCert: () => Promise<string>; secrets: SecretBox; settings: PipelineSettings; metrics: PipelineMetrics; logger: Logger }) {
+  constructor(deps: { stores: StoreRepository; tx: Transactor; writer: RepoWriter; cluster: ClusterClient; secrets: SecretBox; settings: PipelineSettings; metrics: PipelineMetrics; logger: Logger }) {
     this.stores = deps.stores;
     this.tx = deps.tx;
     this.writer = deps.writer;
     this.cluster = deps.cluster;
-    this.sealingCert = deps.sealingCert;
     this.secrets = deps.secrets;
     this.settings = deps.settings;
     this.metrics = deps.metrics;
@@ -51,7 +49,7 @@ export class ProvisionService {
   private async ensureSecrets(store: StoreModel): Promise<Record<string, string>> {
     if (store.sealed_secrets) return store.sealed_secrets;
     const plain = generateStoreSecrets();
-    const sealed = sealSecrets(await this.sealingCert(), storeResourceName(store.id), STORE_SECRET_NAME, plain);
+    const sealed = sealSecrets(await this.cluster.sealingCertificate(), storeResourceName(store.id), STORE_SECRET_NAME, plain);
     const adminEnc = this.secrets.seal(plain['wordpress-admin-password'], store.id);
     if (await this.stores.saveSecretsOnce(store.id, sealed, plain['wordpress-admin-user'], adminEnc)) return sealed;
     // Another run won the race: use what it persisted, so the secrets never change.

@@ -10,6 +10,9 @@ export class FakeClusterClient implements ClusterClient {
   readonly refreshed: string[] = [];
   readonly podReads: string[] = [];
   down = false;
+  sealingCertFetches = 0;
+  /** What sealingCertificate answers (a PEM certificate or public key). */
+  sealingPem = '';
 
   private check() {
     if (this.down) throw new ClusterUnavailableError('cluster API unavailable: fake is down');
@@ -26,6 +29,11 @@ export class FakeClusterClient implements ClusterClient {
   async namespacePhase(name: string) {
     this.check();
     return this.namespaces.get(name) ?? null;
+  }
+  async sealingCertificate() {
+    this.check();
+    this.sealingCertFetches += 1;
+    return this.sealingPem;
   }
   async listPods(namespace: string) {
     this.check();

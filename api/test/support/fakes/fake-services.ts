@@ -49,7 +49,7 @@ export function createFakeServices(opts: { env?: Record<string, string>; creates
   const pullRequestState = new Map<number, { merged: boolean; state: 'open' | 'closed'; mergeCommitSha: string | null }>();
   /** Which commits contain which (by default: only itself). */
   const ancestry = new Map<string, Set<string>>();
-  let sealingCertFetches = 0;
+  cluster.sealingPem = sealingPem();
 
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs, audit, tx, rateLimit, config });
   const users = new UserService({ users: repos.users, hasher: new PasswordHasher(), tokens: new TokenService(config.jwt), audit, config, countStores: (id) => repos.stores.countByOwner(id) });
@@ -59,10 +59,6 @@ export function createFakeServices(opts: { env?: Record<string, string>; creates
     tx,
     writer,
     cluster,
-    sealingCert: async () => {
-      sealingCertFetches += 1;
-      return sealingPem();
-    },
     secrets,
     metrics,
     logger,
@@ -104,7 +100,7 @@ export function createFakeServices(opts: { env?: Record<string, string>; creates
     metrics,
     pullRequestState,
     ancestry,
-    sealingCertFetches: () => sealingCertFetches,
+    sealingCertFetches: () => cluster.sealingCertFetches,
     services: { stores, users, apiKeys, provision, status },
     actors,
   };
