@@ -36,12 +36,6 @@ export interface RepoWriter {
   init(files: RepoFile[], message?: string): Promise<{ sha: string; created: boolean }>;
   /** Reconciles the repo to `changes` (declarative: re-applied on a newer tip if the push is rejected). */
   apply(changes: FileChange[], message: string, options?: ApplyOptions): Promise<ApplyResult>;
-  /** A file's content at the tip of the branch, or null. */
-  readFile(path: string): Promise<string | null>;
-  /** Names in a folder at the tip of the branch ([] if absent). */
-  listDir(path: string): Promise<string[]>;
-  /** The tip of the branch (fetched now), or null for an empty repo. */
-  head(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -167,6 +161,7 @@ export class GitWriter implements RepoWriter {
     });
   }
 
+  /** For tests and operators' tools (not part of RepoWriter): a file at the tip of the branch, or null. */
   readFile(path: string): Promise<string | null> {
     return this.#serial(async () => {
       const tip = await this.fetch(this.branch);
@@ -174,6 +169,7 @@ export class GitWriter implements RepoWriter {
     });
   }
 
+  /** Not part of RepoWriter: names in a folder at the tip of the branch ([] if absent). */
   listDir(path: string): Promise<string[]> {
     return this.#serial(async () => {
       const tip = await this.fetch(this.branch);
@@ -181,6 +177,7 @@ export class GitWriter implements RepoWriter {
     });
   }
 
+  /** Not part of RepoWriter: the tip of the branch (fetched now), or null for an empty repo. */
   head(): Promise<string | null> {
     return this.#serial(() => this.fetch(this.branch));
   }

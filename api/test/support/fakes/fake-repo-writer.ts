@@ -44,16 +44,6 @@ export class FakeRepoWriter implements RepoWriter {
     return { sha, changed, ...(pullRequest ? { pullRequest } : {}) };
   }
 
-  async readFile(path: string) {
-    return this.files.get(path) ?? null;
-  }
-  async listDir(path: string) {
-    const prefix = `${path.replace(/\/$/, '')}/`;
-    return [...new Set([...this.files.keys()].filter((p) => p.startsWith(prefix)).map((p) => p.slice(prefix.length).split('/')[0]!))];
-  }
-  async head() {
-    return this.commits.at(-1)?.sha ?? null;
-  }
   async close() {}
 
   private commit(message: string): string {
