@@ -1,17 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseOrThrow } from '../../http/validate.ts';
+import { ApiKey, ApiKeyIdParams, CreateApiKeyBody } from './api-key.schema.ts';
 import { actorOf } from '../../auth/actor.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
 import type { ApiKeyService } from './api-key-service.ts';
 import type { ApiKeyModel } from '../../db/models/api-key-model.ts';
 
-const CreateApiKeyBody = z.strictObject({
-  /** A label to recognise the key by. */
-  name: z.string().trim().min(1, 'Give the key a name.').max(100),
-});
-const ApiKeyIdParams = z.strictObject({ id: z.uuid('An API key id is a UUID.') });
-const ApiKey = z.object({ id: z.uuid(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable() });
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 function presentApiKey(k: ApiKeyModel): z.infer<typeof ApiKey> {

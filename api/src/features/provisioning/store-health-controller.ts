@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import { storeResourceName } from '../../../../renderer/src/render-store.ts';
-import { z } from 'zod';
 import { actorOf } from '../../auth/actor.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
 import { ServiceUnavailableError } from '../../errors/app-error.ts';
@@ -8,12 +7,8 @@ import type { StoreService } from '../stores/store-service.ts';
 import { StoreIdParams } from '../stores/store.schema.ts';
 import { ClusterUnavailableError, type ClusterClient } from './cluster-client.ts';
 import { describePods } from './store-health.ts';
+import { StoreHealth } from './store-health.schema.ts';
 
-const Health = z.object({
-  status: z.enum(['healthy', 'unhealthy']),
-  components: z.array(z.object({ name: z.string(), component: z.string(), ready: z.boolean(), phase: z.string(), restarts: z.number().int(), reason: z.string().nullable() })),
-  message: z.string().optional(),
-});
 
 /** /stores/:id/health: pods read from the cluster (mounted when the platform has a cluster). */
 export function storeHealthController({ stores, cluster, registry, prefix }: { stores: StoreService; cluster: ClusterClient; registry: ApiRegistry; prefix: string }): Router {
@@ -23,7 +18,7 @@ export function storeHealthController({ stores, cluster, registry, prefix }: { s
   registry.endpoint(
     router,
     prefix,
-    { method: 'get', path: '/stores/:id/health', summary: 'Pod readiness of the store’s WordPress and MySQL, read from the cluster', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'healthy when every WordPress and MySQL pod is running and ready', schema: Health }, ...problems, 503: { description: 'The cluster cannot be reached' } } },
+    { method: 'get', path: '/stores/:id/health', summary: 'Pod readiness of the store’s WordPress and MySQL, read from the cluster', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'healthy when every WordPress and MySQL pod is running and ready', schema: StoreHealth }, ...problems, 503: { description: 'The cluster cannot be reached' } } },
     async ({ params: { id } }, req, res) => {
       await stores.getVisible(actorOf(req), id);
       let pods;
