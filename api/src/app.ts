@@ -69,16 +69,32 @@ export function createRepositories(knex: Knex): Repositories {
 }
 
 /** 2. Services: rules over repositories, a transaction runner and the job queue. */
-export function createServices(config: Config, logger: Logger, repos: Repositories, deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit }): Services {
+export function createServices(
+  config: Config,
+  logger: Logger,
+  repos: Repositories,
+  deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit },
+): Services {
   const audit = new AuditLog(repos.audit, logger);
-  const users = new UserService({ users: repos.users, hasher: new PasswordHasher(), tokens: new TokenService(config.jwt), audit, config, countStores: (id) => repos.stores.countByOwner(id) });
+  const users = new UserService({
+    users: repos.users,
+    hasher: new PasswordHasher(),
+    tokens: new TokenService(config.jwt),
+    audit,
+    config,
+    countStores: (id) => repos.stores.countByOwner(id),
+  });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
   return { stores, users, apiKeys, audit };
 }
 
 /** 3. The GitOps pipeline (when connected to Git and a cluster): provision/delete and status, and their jobs. */
-export function createPipeline(config: Config, logger: Logger, deps: { stores: StoreRepository; tx: Transactor; audit: AuditLog; secrets: SecretBox; metrics: Metrics; knex: Knex; conn: PipelineConnections }): Pipeline {
+export function createPipeline(
+  config: Config,
+  logger: Logger,
+  deps: { stores: StoreRepository; tx: Transactor; audit: AuditLog; secrets: SecretBox; metrics: Metrics; knex: Knex; conn: PipelineConnections },
+): Pipeline {
   const { conn } = deps;
   const pipelineMetrics = new PipelineMetrics(deps.metrics.registry, deps.knex);
   const provision = new ProvisionService({
@@ -110,14 +126,27 @@ export function createPipeline(config: Config, logger: Logger, deps: { stores: S
     logger,
     settings: { readyTimeoutMs: config.pipeline.readyTimeoutMs, includes: conn.includes, pullRequest: conn.pullRequest },
   });
-  return { provision, status, jobs: pipelineJobs({ provision, status, retryDelayMs: config.pipeline.retryDelayMs, statusIntervalMs: config.pipeline.statusIntervalMs }) };
+  return {
+    provision,
+    status,
+    jobs: pipelineJobs({ provision, status, retryDelayMs: config.pipeline.retryDelayMs, statusIntervalMs: config.pipeline.statusIntervalMs }),
+  };
 }
 
 /** 4. The HTTP app: logging, metrics, the public routes, authenticate, the API, the dashboard, errors. */
 export function createHttpApp(
   config: Config,
   logger: Logger,
-  d: { knex: Knex; repos: Repositories; services: Services; metrics: Metrics; registry: ApiRegistry; secrets: SecretBox; cluster?: PipelineConnections['cluster']; ui?: RequestHandler },
+  d: {
+    knex: Knex;
+    repos: Repositories;
+    services: Services;
+    metrics: Metrics;
+    registry: ApiRegistry;
+    secrets: SecretBox;
+    cluster?: PipelineConnections['cluster'];
+    ui?: RequestHandler;
+  },
 ): Express {
   const { services, registry } = d;
   const app = express();
@@ -152,7 +181,9 @@ export function createHttpApp(
   });
   const publicApi = Router();
   publicApi.use(info.api);
-  publicApi.use(authController({ users: services.users, registry, prefix: API_PREFIX, loginLimiter: createLoginRateLimiter(d.knex, config.loginFailuresPer15Min) }));
+  publicApi.use(
+    authController({ users: services.users, registry, prefix: API_PREFIX, loginLimiter: createLoginRateLimiter(d.knex, config.loginFailuresPer15Min) }),
+  );
   app.use(API_PREFIX, publicApi);
   app.use('/api', info.docs);
 

@@ -56,7 +56,10 @@ let server: Server | undefined;
 if (config.roles.includes('api')) {
   server = platform.app.listen(config.port, config.host, () => {
     const addr = server!.address();
-    logger.info({ port: typeof addr === 'object' && addr ? addr.port : config.port, roles: config.roles }, `store platform listening on http://localhost:${typeof addr === 'object' && addr ? addr.port : config.port}`);
+    logger.info(
+      { port: typeof addr === 'object' && addr ? addr.port : config.port, roles: config.roles },
+      `store platform listening on http://localhost:${typeof addr === 'object' && addr ? addr.port : config.port}`,
+    );
   });
 }
 const worker = config.roles.includes('worker') ? createWorker(config, logger, platform.pipeline!.jobs) : undefined;

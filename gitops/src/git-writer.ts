@@ -81,8 +81,7 @@ export interface GitWriterOptions {
 /** Operator-owned: the platform never writes it, and deletes it only with the whole store folder. */
 export const isOperatorOwned = (path: string): boolean => /^stores\/[^/]+\/overrides\.yaml$/.test(path);
 
-const REJECTED =
-  /non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref|failed to lock|incorrect old value|reference already exists/i;
+const REJECTED = /non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref|failed to lock|incorrect old value|reference already exists/i;
 const NO_REMOTE_REF = /couldn't find remote ref|no such ref|Remote branch .* not found/i;
 
 /**
@@ -131,10 +130,7 @@ export class GitWriter implements RepoWriter {
     this.#ownsCache = options.cacheDir === undefined;
   }
 
-  init(
-    files: RepoFile[],
-    message = 'Initialise the GitOps repo from the Store Platform template',
-  ): Promise<{ sha: string; created: boolean }> {
+  init(files: RepoFile[], message = 'Initialise the GitOps repo from the Store Platform template'): Promise<{ sha: string; created: boolean }> {
     return this.#serial(async () => {
       for (const f of files) splitRepoPath(f.path);
       for (let attempt = 1; ; attempt++) {
@@ -298,7 +294,10 @@ export class GitWriter implements RepoWriter {
         ? (batch[0] as PendingApply).message
         : `Apply ${batch.length} store changes\n\n${batch.map((b) => `- ${b.message.split('\n')[0]}`).join('\n')}`;
     try {
-      const result = await this.#applyNow(batch.flatMap((b) => b.changes), message);
+      const result = await this.#applyNow(
+        batch.flatMap((b) => b.changes),
+        message,
+      );
       for (const b of batch) b.resolve(result);
     } catch (err) {
       for (const b of batch) b.reject(err);

@@ -68,8 +68,7 @@ describe('GitOps pipeline (renderer + sealing + GitWriter) against the sim', () 
 
     const apps = kc.makeApiClient(CustomObjectsApi);
     const core = kc.makeApiClient(CoreV1Api);
-    const getApp = () =>
-      apps.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: ns });
+    const getApp = () => apps.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: ns });
     await until('the Application', async () => (await getApp()) ?? undefined);
     expect(await requestRefresh(kc, { name: ns })).toBe(true);
 
@@ -86,7 +85,10 @@ describe('GitOps pipeline (renderer + sealing + GitWriter) against the sim', () 
     // No generated value is in the repo's history in clear text (every blob of every commit).
     const { stdout: objects } = await exec('git', ['rev-list', '--objects', '--all'], { cwd: repo });
     let blobs = 0;
-    for (const oid of objects.split('\n').map((l) => l.split(' ')[0]).filter(Boolean)) {
+    for (const oid of objects
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter(Boolean)) {
       const { stdout: type } = await exec('git', ['cat-file', '-t', oid!], { cwd: repo });
       if (type.trim() !== 'blob') continue;
       blobs++;
@@ -96,8 +98,22 @@ describe('GitOps pipeline (renderer + sealing + GitWriter) against the sim', () 
     expect(blobs).toBeGreaterThan(10);
 
     await writer.apply([{ path: `stores/${id}`, content: null }], `Delete store ${id}`);
-    await until('the Application to be gone', async () => ((await getApp().then(() => true, () => false)) ? undefined : true));
+    await until('the Application to be gone', async () =>
+      (await getApp().then(
+        () => true,
+        () => false,
+      ))
+        ? undefined
+        : true,
+    );
     // Its resources finalizer took the chart's Namespace with it (no CreateNamespace leftovers).
-    await until('the namespace to be gone', async () => ((await core.readNamespace({ name: ns }).then(() => true, () => false)) ? undefined : true));
+    await until('the namespace to be gone', async () =>
+      (await core.readNamespace({ name: ns }).then(
+        () => true,
+        () => false,
+      ))
+        ? undefined
+        : true,
+    );
   }, 180_000);
 });

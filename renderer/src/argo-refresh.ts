@@ -20,10 +20,7 @@ export class RefreshError extends PipelineError {
  * does. Argo CD removes the annotation when done. The only write the platform makes to the cluster.
  * Resolves false when the Application does not exist (yet: the root app has not created it).
  */
-export async function requestRefresh(
-  kubeConfig: KubeConfig,
-  app: { name: string; namespace?: string; hard?: boolean },
-): Promise<boolean> {
+export async function requestRefresh(kubeConfig: KubeConfig, app: { name: string; namespace?: string; hard?: boolean }): Promise<boolean> {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   try {
     await api.patchNamespacedCustomObject(

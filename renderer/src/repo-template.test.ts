@@ -74,10 +74,7 @@ describe(loadRepoTemplate.name, () => {
     await writeFile(join(chartDir, 'Chart.yaml'), CHART[0]!.content);
     await writeFile(join(chartDir, 'templates', 'namespace.yaml'), CHART[1]!.content);
     const files = await loadRepoTemplate({ ...SETTINGS, chartPath: 'charts/shop' }, { chartDir });
-    expect(files.filter((f) => f.path.startsWith('charts/')).map((f) => f.path)).toEqual([
-      'charts/shop/Chart.yaml',
-      'charts/shop/templates/namespace.yaml',
-    ]);
+    expect(files.filter((f) => f.path.startsWith('charts/')).map((f) => f.path)).toEqual(['charts/shop/Chart.yaml', 'charts/shop/templates/namespace.yaml']);
     expect(files.some((f) => f.path === 'projects/stores.yaml')).toBe(true);
   });
 });

@@ -83,12 +83,7 @@ export function sealSecretValue(input: SealInput): string {
 }
 
 /** Seals every value of a Secret (strict scope to `namespace/name`); keys are kept, order sorted. */
-export function sealSecrets(
-  certPem: string,
-  namespace: string,
-  name: string,
-  data: Record<string, string>,
-): Record<string, string> {
+export function sealSecrets(certPem: string, namespace: string, name: string, data: Record<string, string>): Record<string, string> {
   const key = publicKeyPem(certPem);
   const out: Record<string, string> = {};
   for (const k of Object.keys(data).sort()) {
@@ -145,7 +140,11 @@ export async function fetchSealingCert(kubeConfig: KubeConfig, options: SealingC
         if (res.statusCode !== 200) {
           const status = res.statusCode ?? 0;
           const hint = status === 404 ? ' (is the Sealed Secrets controller installed there?)' : '';
-          reject(new SealingError(`fetching the sealing certificate from ${namespace}/${name} failed: HTTP ${status}${hint}`, { transient: status >= 500 || status === 429 }));
+          reject(
+            new SealingError(`fetching the sealing certificate from ${namespace}/${name} failed: HTTP ${status}${hint}`, {
+              transient: status >= 500 || status === 429,
+            }),
+          );
         } else resolve(Buffer.concat(chunks).toString('utf8'));
       });
       res.on('error', reject);
@@ -173,9 +172,7 @@ export async function readSealingCertFile(path: string): Promise<string> {
 }
 
 /** The certificate from a configured file when given, else fetched from the cluster. */
-export async function loadSealingCert(
-  source: { certFile?: string; kubeConfig?: KubeConfig } & SealingCertOptions,
-): Promise<string> {
+export async function loadSealingCert(source: { certFile?: string; kubeConfig?: KubeConfig } & SealingCertOptions): Promise<string> {
   if (source.certFile) return readSealingCertFile(source.certFile);
   if (source.kubeConfig) return fetchSealingCert(source.kubeConfig, source);
   throw new SealingError('no sealing certificate configured: give a certificate file or a kubeconfig');

@@ -50,9 +50,14 @@ export class ApiRegistry {
    * `before` runs first (e.g. requireOperator).
    */
   endpoint<const S extends RouteSpec>(router: Router, prefix: string, spec: S, handler: RouteHandler<S>, before: RequestHandler[] = []): void {
-    const parse = (schema: z.ZodType | undefined, data: unknown, where: 'params' | 'query' | 'body') => (schema ? parseOrThrow(schema, data ?? {}, where) : undefined);
+    const parse = (schema: z.ZodType | undefined, data: unknown, where: 'params' | 'query' | 'body') =>
+      schema ? parseOrThrow(schema, data ?? {}, where) : undefined;
     this.route(router, prefix, spec, ...before, async (req, res) => {
-      const input = { params: parse(spec.params, req.params, 'params'), query: parse(spec.query, req.query, 'query'), body: parse(spec.body, req.body, 'body') } as RouteInput<S>;
+      const input = {
+        params: parse(spec.params, req.params, 'params'),
+        query: parse(spec.query, req.query, 'query'),
+        body: parse(spec.body, req.body, 'body'),
+      } as RouteInput<S>;
       await handler(input, req, res);
     });
   }

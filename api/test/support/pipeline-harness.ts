@@ -19,7 +19,16 @@ import { LogCapture } from './log-capture.ts';
 import { requestJson, type ApiResponse, type RequestOptions } from './request-json.ts';
 
 /** Fast but honest sim timings for tests (the kubelet still takes its steps, only shorter). */
-export const FAST_TIMINGS = { podStartMs: 100, podReadyMs: 150, jobCompleteMs: 150, pvcBindMs: 50, ingressAddressMs: 50, certificateReadyMs: 50, namespaceTerminationMs: 200, timeScale: 0.1 };
+export const FAST_TIMINGS = {
+  podStartMs: 100,
+  podReadyMs: 150,
+  jobCompleteMs: 150,
+  pvcBindMs: 50,
+  ingressAddressMs: 50,
+  certificateReadyMs: 50,
+  namespaceTerminationMs: 200,
+  timeScale: 0.1,
+};
 
 /**
  * The whole loop for end-to-end tests: a fresh database, a bare GitOps repo served by the real
@@ -44,7 +53,10 @@ export type PipelineHarness = {
 };
 
 let n = 0;
-export async function startPipelineHarness(env: Record<string, string> | ((ctx: { repoPath: string; repoUrl: string }) => Promise<Record<string, string>>) = {}, opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> } = {}): Promise<PipelineHarness> {
+export async function startPipelineHarness(
+  env: Record<string, string> | ((ctx: { repoPath: string; repoUrl: string }) => Promise<Record<string, string>>) = {},
+  opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> } = {},
+): Promise<PipelineHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'sp-e2e-'));
   const repoPath = await createBareRepo(dir, 'gitops.git');
   // No auth on this server: the sim, like Argo CD without a repository secret, reads it anonymously.
@@ -55,7 +67,15 @@ export async function startPipelineHarness(env: Record<string, string> | ((ctx: 
   const seed = new GitWriter({ remote: repoUrl, branch: 'main' });
   await seed.init(await loadRepoTemplate({ repoUrl, targetRevision: 'main' }));
   await seed.close();
-  const sim = await startSim({ repoURL: repoUrl, repoRevision: 'main', sealingKeyBits: 2048, pollMs: 500, tickMs: 100, timings: { ...FAST_TIMINGS, ...opts.timings }, stateDir: join(dir, 'sim') });
+  const sim = await startSim({
+    repoURL: repoUrl,
+    repoRevision: 'main',
+    sealingKeyBits: 2048,
+    pollMs: 500,
+    tickMs: 100,
+    timings: { ...FAST_TIMINGS, ...opts.timings },
+    stateDir: join(dir, 'sim'),
+  });
   const db = await createTestDatabase();
   const fullEnv = {
     DATABASE_URL: db.url,

@@ -9,7 +9,6 @@ import { createTestDatabase } from './test-database.ts';
 import { LogCapture } from './log-capture.ts';
 import { requestJson, type ApiResponse, type RequestOptions } from './request-json.ts';
 
-
 export type TestPlatform = {
   baseUrl: string;
   databaseUrl: string;

@@ -19,7 +19,14 @@ export function apiKeyController({ apiKeys, registry, prefix }: { apiKeys: ApiKe
   registry.route(
     router,
     prefix,
-    { method: 'post', path: '/api-keys', summary: 'Create an API key (the key is in this response only)', tag: 'api-keys', body: CreateApiKeyBody, responses: { 201: { description: 'The key, shown once', schema: ApiKey.extend({ key: z.string() }) }, 422: { description: 'Validation failed' } } },
+    {
+      method: 'post',
+      path: '/api-keys',
+      summary: 'Create an API key (the key is in this response only)',
+      tag: 'api-keys',
+      body: CreateApiKeyBody,
+      responses: { 201: { description: 'The key, shown once', schema: ApiKey.extend({ key: z.string() }) }, 422: { description: 'Validation failed' } },
+    },
     async (req, res) => {
       const { name } = parseOrThrow(CreateApiKeyBody, req.body ?? {}, 'body');
       const { apiKey, key } = await apiKeys.create(actorOf(req), name);
@@ -29,7 +36,13 @@ export function apiKeyController({ apiKeys, registry, prefix }: { apiKeys: ApiKe
   registry.route(
     router,
     prefix,
-    { method: 'get', path: '/api-keys', summary: 'List your API keys (prefixes only)', tag: 'api-keys', responses: { 200: { description: 'Your keys', schema: z.object({ items: z.array(ApiKey) }) } } },
+    {
+      method: 'get',
+      path: '/api-keys',
+      summary: 'List your API keys (prefixes only)',
+      tag: 'api-keys',
+      responses: { 200: { description: 'Your keys', schema: z.object({ items: z.array(ApiKey) }) } },
+    },
     async (req, res) => {
       res.json({ items: (await apiKeys.list(actorOf(req))).map(presentApiKey) });
     },
@@ -37,7 +50,19 @@ export function apiKeyController({ apiKeys, registry, prefix }: { apiKeys: ApiKe
   registry.route(
     router,
     prefix,
-    { method: 'delete', path: '/api-keys/:id', summary: 'Revoke an API key', tag: 'api-keys', params: ApiKeyIdParams, responses: { 204: { description: 'Revoked' }, 403: { description: 'Another user’s key' }, 404: { description: 'No such key' }, 422: { description: 'The id is not a UUID' } } },
+    {
+      method: 'delete',
+      path: '/api-keys/:id',
+      summary: 'Revoke an API key',
+      tag: 'api-keys',
+      params: ApiKeyIdParams,
+      responses: {
+        204: { description: 'Revoked' },
+        403: { description: 'Another user’s key' },
+        404: { description: 'No such key' },
+        422: { description: 'The id is not a UUID' },
+      },
+    },
     async (req, res) => {
       const { id } = parseOrThrow(ApiKeyIdParams, req.params, 'params');
       await apiKeys.revoke(actorOf(req), id);

@@ -41,7 +41,10 @@ export class PgApiKeyRepository implements ApiKeyRepository {
   }
 
   async revoke(id: string): Promise<void> {
-    await this.ApiKey.query().patch({ revoked_at: this.knex.fn.now() as unknown as Date }).where('id', id).whereNull('revoked_at');
+    await this.ApiKey.query()
+      .patch({ revoked_at: this.knex.fn.now() as unknown as Date })
+      .where('id', id)
+      .whereNull('revoked_at');
   }
 
   /** Records use now (the guard in SQL keeps concurrent requests from all writing). */

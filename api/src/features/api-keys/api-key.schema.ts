@@ -5,4 +5,11 @@ export const CreateApiKeyBody = z.strictObject({
   name: z.string().trim().min(1, 'Give the key a name.').max(100),
 });
 export const ApiKeyIdParams = z.strictObject({ id: z.uuid('An API key id is a UUID.') });
-export const ApiKey = z.object({ id: z.uuid(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable() });
+export const ApiKey = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});

@@ -8,12 +8,34 @@ import { presentUser } from '../users/user-presenter.ts';
 import { LoginBody, MeResponse, RegisterBody, TokenResponse, UserResponse } from './auth.schema.ts';
 
 /** Public sign-up and sign-in (mounted before authentication). */
-export function authController({ users, registry, prefix, loginLimiter }: { users: UserService; registry: ApiRegistry; prefix: string; loginLimiter: RequestHandler }): Router {
+export function authController({
+  users,
+  registry,
+  prefix,
+  loginLimiter,
+}: {
+  users: UserService;
+  registry: ApiRegistry;
+  prefix: string;
+  loginLimiter: RequestHandler;
+}): Router {
   const router = Router();
   registry.route(
     router,
     prefix,
-    { method: 'post', path: '/auth/register', summary: 'Create an account', tag: 'auth', auth: false, body: RegisterBody, responses: { 201: { description: 'Account created', schema: UserResponse }, 409: { description: '`email_taken`' }, 422: { description: 'Validation failed' } } },
+    {
+      method: 'post',
+      path: '/auth/register',
+      summary: 'Create an account',
+      tag: 'auth',
+      auth: false,
+      body: RegisterBody,
+      responses: {
+        201: { description: 'Account created', schema: UserResponse },
+        409: { description: '`email_taken`' },
+        422: { description: 'Validation failed' },
+      },
+    },
     async (req, res) => {
       const user = await users.register(parseOrThrow(RegisterBody, req.body ?? {}, 'body'), requestOrigin(req));
       res.status(201).json(presentUser(user));
@@ -22,7 +44,20 @@ export function authController({ users, registry, prefix, loginLimiter }: { user
   registry.route(
     router,
     prefix,
-    { method: 'post', path: '/auth/login', summary: 'Exchange e-mail and password for an access token', tag: 'auth', auth: false, body: LoginBody, responses: { 200: { description: 'A bearer token', schema: TokenResponse }, 401: { description: 'Wrong e-mail or password' }, 422: { description: 'Validation failed' }, 429: { description: '`too_many_attempts`: too many failed sign-ins (Retry-After)' } } },
+    {
+      method: 'post',
+      path: '/auth/login',
+      summary: 'Exchange e-mail and password for an access token',
+      tag: 'auth',
+      auth: false,
+      body: LoginBody,
+      responses: {
+        200: { description: 'A bearer token', schema: TokenResponse },
+        401: { description: 'Wrong e-mail or password' },
+        422: { description: 'Validation failed' },
+        429: { description: '`too_many_attempts`: too many failed sign-ins (Retry-After)' },
+      },
+    },
     loginLimiter,
     async (req, res) => {
       res.json(await users.login(parseOrThrow(LoginBody, req.body ?? {}, 'body'), requestOrigin(req)));
@@ -38,12 +73,28 @@ const QuotaBody = z.strictObject({
 const UserIdParams = z.strictObject({ id: z.uuid('A user id is a UUID.') });
 
 /** The caller's profile, and the operators' per-user quota override. */
-export function meController({ users, registry, prefix, requireOperator }: { users: UserService; registry: ApiRegistry; prefix: string; requireOperator: import('express').RequestHandler }): Router {
+export function meController({
+  users,
+  registry,
+  prefix,
+  requireOperator,
+}: {
+  users: UserService;
+  registry: ApiRegistry;
+  prefix: string;
+  requireOperator: import('express').RequestHandler;
+}): Router {
   const router = Router();
   registry.route(
     router,
     prefix,
-    { method: 'get', path: '/me', summary: 'The signed-in user and their store quota', tag: 'auth', responses: { 200: { description: 'You', schema: MeResponse } } },
+    {
+      method: 'get',
+      path: '/me',
+      summary: 'The signed-in user and their store quota',
+      tag: 'auth',
+      responses: { 200: { description: 'You', schema: MeResponse } },
+    },
     async (req, res) => {
       const { user, quota } = await users.profile(actorOf(req).userId);
       res.json({ ...presentUser(user), quota });
@@ -52,7 +103,20 @@ export function meController({ users, registry, prefix, requireOperator }: { use
   registry.route(
     router,
     prefix,
-    { method: 'put', path: '/users/:id/quota', summary: 'Operators: set a user’s store quota', tag: 'operators', params: UserIdParams, body: QuotaBody, responses: { 200: { description: 'The user and quota', schema: MeResponse }, 403: { description: 'Not an operator' }, 404: { description: 'No such user' }, 422: { description: 'Validation failed' } } },
+    {
+      method: 'put',
+      path: '/users/:id/quota',
+      summary: 'Operators: set a user’s store quota',
+      tag: 'operators',
+      params: UserIdParams,
+      body: QuotaBody,
+      responses: {
+        200: { description: 'The user and quota', schema: MeResponse },
+        403: { description: 'Not an operator' },
+        404: { description: 'No such user' },
+        422: { description: 'Validation failed' },
+      },
+    },
     requireOperator,
     async (req, res) => {
       const { id } = parseOrThrow(UserIdParams, req.params, 'params');

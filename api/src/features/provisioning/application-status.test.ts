@@ -19,27 +19,62 @@ describe(mapApplicationStatus.name, () => {
   });
 
   it('is Ready only when Synced and Healthy at a revision that includes the store commit', () => {
-    expect(mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Healthy' } }), opts)).toMatchObject({ status: 'Ready', phase: 'ready' });
+    expect(mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Healthy' } }), opts)).toMatchObject({
+      status: 'Ready',
+      phase: 'ready',
+    });
     expect(mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: 'later' }, health: { status: 'Healthy' } }), opts)?.status).toBe('Ready');
-    expect(mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: 'older' }, health: { status: 'Healthy' } }), opts)).toMatchObject({ status: 'Pending', phase: 'syncing' });
-    expect(mapApplicationStatus(committed, app({ sync: { status: 'OutOfSync', revision: COMMIT }, health: { status: 'Healthy' } }), opts)?.status).toBe('Pending');
+    expect(mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: 'older' }, health: { status: 'Healthy' } }), opts)).toMatchObject({
+      status: 'Pending',
+      phase: 'syncing',
+    });
+    expect(mapApplicationStatus(committed, app({ sync: { status: 'OutOfSync', revision: COMMIT }, health: { status: 'Healthy' } }), opts)?.status).toBe(
+      'Pending',
+    );
   });
 
   it('reports progressing while Deployments become available', () => {
-    expect(mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Progressing' } }), opts)).toMatchObject({ status: 'Pending', phase: 'progressing' });
+    expect(mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Progressing' } }), opts)).toMatchObject({
+      status: 'Pending',
+      phase: 'progressing',
+    });
   });
 
   it('turns Degraded into Error with pod details', () => {
-    const m = mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Degraded' } }), { ...opts, podDetails: 'wordpress: CrashLoopBackOff' });
+    const m = mapApplicationStatus(committed, app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Degraded' } }), {
+      ...opts,
+      podDetails: 'wordpress: CrashLoopBackOff',
+    });
     expect(m).toMatchObject({ status: 'Error', reason: 'Degraded' });
     expect(m!.message).toContain('CrashLoopBackOff');
   });
 
   it('turns error conditions and a failed sync of our revision into Error with Argo CD’s message', () => {
-    expect(mapApplicationStatus(committed, app({ conditions: [{ type: 'InvalidSpecError', message: 'namespace store-x is not permitted in project stores' }] }), opts)).toMatchObject({ status: 'Error', reason: 'InvalidSpecError', message: expect.stringContaining('not permitted') });
-    expect(mapApplicationStatus(committed, app({ sync: { status: 'OutOfSync', revision: COMMIT }, operationState: { phase: 'Failed', message: 'admission webhook denied', syncResult: { revision: COMMIT } } }), opts)).toMatchObject({ status: 'Error', reason: 'SyncFailed', message: expect.stringContaining('admission webhook denied') });
+    expect(
+      mapApplicationStatus(
+        committed,
+        app({ conditions: [{ type: 'InvalidSpecError', message: 'namespace store-x is not permitted in project stores' }] }),
+        opts,
+      ),
+    ).toMatchObject({ status: 'Error', reason: 'InvalidSpecError', message: expect.stringContaining('not permitted') });
+    expect(
+      mapApplicationStatus(
+        committed,
+        app({
+          sync: { status: 'OutOfSync', revision: COMMIT },
+          operationState: { phase: 'Failed', message: 'admission webhook denied', syncResult: { revision: COMMIT } },
+        }),
+        opts,
+      ),
+    ).toMatchObject({ status: 'Error', reason: 'SyncFailed', message: expect.stringContaining('admission webhook denied') });
     // A failed sync of an older revision says nothing about the new commit.
-    expect(mapApplicationStatus(committed, app({ sync: { status: 'OutOfSync', revision: 'older' }, operationState: { phase: 'Failed', message: 'x', syncResult: { revision: 'older' } } }), opts)?.status).toBe('Pending');
+    expect(
+      mapApplicationStatus(
+        committed,
+        app({ sync: { status: 'OutOfSync', revision: 'older' }, operationState: { phase: 'Failed', message: 'x', syncResult: { revision: 'older' } } }),
+        opts,
+      )?.status,
+    ).toBe('Pending');
   });
 
   it('does not touch a store being deleted', () => {
@@ -56,7 +91,11 @@ describe(mapApplicationStatus.name, () => {
       const m = mapApplicationStatus(ready, progressing, { ...opts, podDetails: 'wordpress-abc: CrashLoopBackOff' });
       expect(m).toMatchObject({ status: 'Error', phase: 'degraded', reason: 'Degraded' });
       expect(m!.message).toContain('wordpress-abc: CrashLoopBackOff');
-      const d = mapApplicationStatus(ready, app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Degraded', message: 'Deployment exceeded its progress deadline' } }), opts);
+      const d = mapApplicationStatus(
+        ready,
+        app({ sync: { status: 'Synced', revision: COMMIT }, health: { status: 'Degraded', message: 'Deployment exceeded its progress deadline' } }),
+        opts,
+      );
       expect(d).toMatchObject({ status: 'Error', phase: 'degraded' });
       expect(d!.message).toContain('progress deadline');
     });
@@ -73,7 +112,9 @@ describe(mapApplicationStatus.name, () => {
     });
 
     it('a store in Error because provisioning failed is not a running store', () => {
-      expect(mapApplicationStatus({ ...committed, status: 'Error', phase: 'failed' }, progressing, { ...opts, podDetails: 'wordpress-abc: CrashLoopBackOff' })).toMatchObject({ status: 'Pending', phase: 'progressing' });
+      expect(
+        mapApplicationStatus({ ...committed, status: 'Error', phase: 'failed' }, progressing, { ...opts, podDetails: 'wordpress-abc: CrashLoopBackOff' }),
+      ).toMatchObject({ status: 'Pending', phase: 'progressing' });
     });
   });
 });

@@ -85,8 +85,15 @@ export function mapApplicationStatus(store: StoreView, app: ArgoApplication | un
     const detail = [st.health?.message, o.podDetails].filter(Boolean).join('; ');
     return { status: 'Error', phase: 'failed', reason: 'Degraded', message: `The store is degraded${detail ? `: ${detail}` : '.'}` };
   }
-  if (timedOut) return { status: 'Error', phase: 'failed', reason: 'Timeout', message: timeoutMessage(`Argo CD reports ${st.sync?.status ?? 'Unknown'}/${health ?? 'Unknown'}`) };
-  if (synced && ours && health === 'Progressing') return { status: 'Pending', phase: 'progressing', reason: 'Progressing', message: 'Starting WordPress and MySQL.' };
+  if (timedOut)
+    return {
+      status: 'Error',
+      phase: 'failed',
+      reason: 'Timeout',
+      message: timeoutMessage(`Argo CD reports ${st.sync?.status ?? 'Unknown'}/${health ?? 'Unknown'}`),
+    };
+  if (synced && ours && health === 'Progressing')
+    return { status: 'Pending', phase: 'progressing', reason: 'Progressing', message: 'Starting WordPress and MySQL.' };
   return { status: 'Pending', phase: 'syncing', reason: 'Syncing', message: 'Argo CD is syncing the store.' };
 }
 
@@ -94,7 +101,8 @@ export function mapApplicationStatus(store: StoreView, app: ArgoApplication | un
 function mapRunningStore(app: ArgoApplication | undefined, o: MapOptions): MappedStatus | undefined {
   const st = app?.status ?? {};
   const health = st.health?.status;
-  if (st.sync?.status === 'Synced' && health === 'Healthy' && o.includesCommit(st.sync?.revision)) return { status: 'Ready', phase: 'ready', reason: 'Healthy', message: null };
+  if (st.sync?.status === 'Synced' && health === 'Healthy' && o.includesCommit(st.sync?.revision))
+    return { status: 'Ready', phase: 'ready', reason: 'Healthy', message: null };
   if (health === 'Degraded' || (health !== 'Healthy' && o.podDetails)) {
     const detail = [health === 'Degraded' ? st.health?.message : undefined, o.podDetails].filter(Boolean).join('; ');
     return { status: 'Error', phase: 'degraded', reason: 'Degraded', message: `The store is not healthy${detail ? `: ${detail}` : '.'}` };

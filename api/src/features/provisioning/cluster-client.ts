@@ -64,7 +64,13 @@ export class KubeClusterClient implements ClusterClient {
 
   async listStoreApplications(): Promise<ArgoApplication[]> {
     try {
-      const list = await this.custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: this.argocdNamespace, plural: 'applications', labelSelector: MANAGED_SELECTOR });
+      const list = await this.custom.listNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: this.argocdNamespace,
+        plural: 'applications',
+        labelSelector: MANAGED_SELECTOR,
+      });
       return (list?.items ?? []) as ArgoApplication[];
     } catch (err) {
       return wrap(err);

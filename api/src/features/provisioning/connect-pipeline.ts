@@ -25,9 +25,16 @@ export function connectPipeline(config: Config, logger: Logger): PipelineConnect
   else kc.loadFromDefault();
   const auth = g.token ? { token: g.token, username: g.username } : undefined;
   const common = { remote: g.repo, branch: g.branch, ...(auth ? { auth } : {}) };
-  const prWriter = g.mode === 'pull-request' && g.github ? new PullRequestGitWriter({ ...common, github: { owner: g.github.owner, repo: g.github.repo, token: g.github.token, baseUrl: g.github.baseUrl } }) : undefined;
+  const prWriter =
+    g.mode === 'pull-request' && g.github
+      ? new PullRequestGitWriter({ ...common, github: { owner: g.github.owner, repo: g.github.repo, token: g.github.token, baseUrl: g.github.baseUrl } })
+      : undefined;
   const writer: RepoWriter = prWriter ?? new GitWriter(common);
-  const cluster = new KubeClusterClient(kc, config.cluster.argocdNamespace, { certFile: config.cluster.sealedSecretsCertFile, controllerName: config.cluster.sealedSecretsController, controllerNamespace: config.cluster.sealedSecretsNamespace });
+  const cluster = new KubeClusterClient(kc, config.cluster.argocdNamespace, {
+    certFile: config.cluster.sealedSecretsCertFile,
+    controllerName: config.cluster.sealedSecretsController,
+    controllerNamespace: config.cluster.sealedSecretsNamespace,
+  });
   const ancestry = new CommitAncestry(common);
 
   logger.info({ repo: g.repo.replace(/\/\/[^/@]*@/, '//***@'), branch: g.branch, mode: g.mode, cluster: kc.getCurrentCluster()?.server }, 'pipeline connected');
@@ -45,6 +52,10 @@ export function connectPipeline(config: Config, logger: Logger): PipelineConnect
 
 /** Fills an empty GitOps repo from gitops-repo-template/ and the chart (does nothing if it has commits). */
 export async function initGitOpsRepo(config: Config, writer: RepoWriter): Promise<{ sha: string; created: boolean }> {
-  const files = await loadRepoTemplate({ repoUrl: config.gitops.repoUrl!, targetRevision: config.gitops.branch, argocdNamespace: config.cluster.argocdNamespace });
+  const files = await loadRepoTemplate({
+    repoUrl: config.gitops.repoUrl!,
+    targetRevision: config.gitops.branch,
+    argocdNamespace: config.cluster.argocdNamespace,
+  });
   return writer.init(files);
 }

@@ -105,7 +105,11 @@ describe('scale-out: two worker processes share the work', () => {
     await Promise.all([startWorker(), startWorker()]);
     const users = await Promise.all(Array.from({ length: 10 }, () => h.signUp()));
     const created = await Promise.all(
-      users.flatMap((u, i) => Array.from({ length: 5 }, (_, j) => h.request('POST', '/api/v1/stores', { token: u.token, body: { name: `fleet-${i}-${j}` } }).then((r) => ({ token: u.token, res: r })))),
+      users.flatMap((u, i) =>
+        Array.from({ length: 5 }, (_, j) =>
+          h.request('POST', '/api/v1/stores', { token: u.token, body: { name: `fleet-${i}-${j}` } }).then((r) => ({ token: u.token, res: r })),
+        ),
+      ),
     );
     expect(created.every((c) => c.res.status === 202)).toBe(true);
     const ids = created.map((c) => c.res.body.id as string);
@@ -113,7 +117,8 @@ describe('scale-out: two worker processes share the work', () => {
     for (;;) {
       const rows = await h.platform.knex('stores').whereIn('id', ids).select('status', 'message');
       if (rows.every((r) => r.status === 'Ready')) break;
-      if (rows.some((r) => r.status === 'Error') || Date.now() > deadline) throw new Error(`not all Ready: ${JSON.stringify(rows.map((r) => (r.status === 'Error' ? r.message : r.status)))}`);
+      if (rows.some((r) => r.status === 'Error') || Date.now() > deadline)
+        throw new Error(`not all Ready: ${JSON.stringify(rows.map((r) => (r.status === 'Error' ? r.message : r.status)))}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(git('rev-list', '--min-parents=2', 'main').trim()).toBe(''); // linear: no merge commits

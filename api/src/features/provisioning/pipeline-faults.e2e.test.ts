@@ -29,7 +29,9 @@ describe('the pipeline under cluster faults (sim)', () => {
     expect(failed).not.toHaveProperty('credentials');
     const health = await h.request('GET', `/api/v1/stores/${id}/health`, { token: u.token });
     expect(health.body.status).toBe('unhealthy');
-    expect(health.body.components).toContainEqual(expect.objectContaining({ component: 'wordpress', ready: false, reason: 'CrashLoopBackOff', restarts: expect.any(Number) }));
+    expect(health.body.components).toContainEqual(
+      expect.objectContaining({ component: 'wordpress', ready: false, reason: 'CrashLoopBackOff', restarts: expect.any(Number) }),
+    );
     expect(health.body.message).toMatch(/CrashLoopBackOff/);
 
     // An operator adds overrides.yaml through Git (as a merged pull request would); a retry re-renders the store.
@@ -50,9 +52,13 @@ describe('the pipeline under cluster faults (sim)', () => {
     const ready = await h.waitForStore(u.token, id, (s) => s.status === 'Ready', 120_000);
     expect(ready.credentials.password).toBeTruthy();
     expect((await h.request('POST', `/api/v1/stores/${id}/retry`, { token: u.token })).body.code).toBe('not_in_error');
-    const tree = execFileSync('git', ['--git-dir', h.repoPath, 'ls-tree', '--name-only', `main:stores/${id}`], { encoding: 'utf8' }).trim().split('\n');
+    const tree = execFileSync('git', ['--git-dir', h.repoPath, 'ls-tree', '--name-only', `main:stores/${id}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(tree.sort()).toEqual(['application.yaml', 'overrides.yaml', 'values.yaml']);
-    expect(execFileSync('git', ['--git-dir', h.repoPath, 'show', `main:stores/${id}/application.yaml`], { encoding: 'utf8' })).toContain('store-platform.io/attempt');
+    expect(execFileSync('git', ['--git-dir', h.repoPath, 'show', `main:stores/${id}/application.yaml`], { encoding: 'utf8' })).toContain(
+      'store-platform.io/attempt',
+    );
     const events = (await h.request('GET', `/api/v1/stores/${id}/events`, { token: u.token })).body.items.map((e: any) => e.reason);
     expect(events).toEqual(expect.arrayContaining(['Created', 'Committed', 'Degraded', 'RetryRequested', 'Healthy']));
   }, 240_000);

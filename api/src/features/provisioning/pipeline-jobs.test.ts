@@ -16,7 +16,11 @@ let server: Server;
 let status = 404;
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'api-server-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    { stdio: 'ignore' },
+  );
   const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
   rmSync(dir, { recursive: true, force: true });
   server = createServer(tls, (_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end('{"kind":"Status"}'));
@@ -27,7 +31,12 @@ afterAll(() => new Promise((r) => server.close(r)));
 function kubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   const port = (server.address() as AddressInfo).port;
-  kc.loadFromOptions({ clusters: [{ name: 'c', server: `https://127.0.0.1:${port}`, skipTLSVerify: true }], users: [{ name: 'u', token: 't' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `https://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
   return kc;
 }
 
@@ -39,7 +48,7 @@ describe('pipeline errors say whether a retry can help', () => {
     expect((err as Error).message).toMatch(/HTTP 404 \(is the Sealed Secrets controller installed there\?\)/);
     expect(isTransient(err)).toBe(false);
     expect(giveUpReason(err)).toBe('ConfigurationError');
-    const refused = (status = 403, await loadSealingCert({ kubeConfig: kubeConfig() }).catch((e: unknown) => e));
+    const refused = ((status = 403), await loadSealingCert({ kubeConfig: kubeConfig() }).catch((e: unknown) => e));
     expect(isTransient(refused)).toBe(false);
     expect(isTransient(await loadSealingCert({}).catch((e: unknown) => e))).toBe(false);
   });

@@ -43,7 +43,8 @@ export function pipelineJobs(deps: { provision: ProvisionService; status: Status
       },
       retry: { delayMs: deps.retryDelayMs, maxRetries: 3 },
       isTransient,
-      onGiveUp: (data, err) => provision.deleteFailed(storeId(data), `Removing the store from Git failed: ${(err as Error).message}. Delete it again to retry.`),
+      onGiveUp: (data, err) =>
+        provision.deleteFailed(storeId(data), `Removing the store from Git failed: ${(err as Error).message}. Delete it again to retry.`),
     },
     {
       name: STATUS_JOB,

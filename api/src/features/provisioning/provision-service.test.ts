@@ -38,7 +38,12 @@ describe(ProvisionService.name, () => {
   it('skips every store that is not Pending (Ready is never provisioned again; Error waits for a retry; Deleting is the delete job’s)', async () => {
     const f = createFakeServices();
     const actor = await f.actors.user();
-    for (const [status, phase] of [['Ready', 'ready'], ['Error', 'failed'], ['Error', 'degraded'], ['Deleting', 'deleting']] as const) {
+    for (const [status, phase] of [
+      ['Ready', 'ready'],
+      ['Error', 'failed'],
+      ['Error', 'degraded'],
+      ['Deleting', 'deleting'],
+    ] as const) {
       const s = f.repos.stores.seed({ owner_id: actor.userId, name: `s-${status}-${phase}`, status, phase });
       expect(await f.services.provision.provision(s.id)).toBe('skipped');
     }
@@ -50,7 +55,12 @@ describe(ProvisionService.name, () => {
     const f = createFakeServices({ pullRequests: true });
     const { store } = await f.services.stores.create(await f.actors.user(), { name: 'reviewed' });
     await f.services.provision.provision(store.id);
-    expect(await f.repos.stores.findById(store.id)).toMatchObject({ status: 'Pending', phase: 'awaiting review', pull_request_number: 1, message: 'Waiting for review: https://git.example/pr/1' });
+    expect(await f.repos.stores.findById(store.id)).toMatchObject({
+      status: 'Pending',
+      phase: 'awaiting review',
+      pull_request_number: 1,
+      message: 'Waiting for review: https://git.example/pr/1',
+    });
     expect(f.cluster.refreshed).toEqual([]);
   });
 

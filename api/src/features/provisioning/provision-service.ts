@@ -34,7 +34,16 @@ export class ProvisionService {
   private readonly metrics: PipelineMetrics;
   private readonly logger: Logger;
 
-  constructor(deps: { stores: StoreRepository; tx: Transactor; writer: RepoWriter; cluster: ClusterClient; secrets: SecretBox; settings: PipelineSettings; metrics: PipelineMetrics; logger: Logger }) {
+  constructor(deps: {
+    stores: StoreRepository;
+    tx: Transactor;
+    writer: RepoWriter;
+    cluster: ClusterClient;
+    secrets: SecretBox;
+    settings: PipelineSettings;
+    metrics: PipelineMetrics;
+    logger: Logger;
+  }) {
     this.stores = deps.stores;
     this.tx = deps.tx;
     this.writer = deps.writer;
@@ -79,7 +88,10 @@ export class ProvisionService {
     const committed = await this.tx.run(async (tx) => {
       const cur = await this.stores.lockById(store.id, tx);
       if (!cur || !canProvision(cur)) return undefined;
-      const files = renderStore({ id: cur.id, name: cur.name, domain: cur.domain, ownerId: cur.owner_id, sealedSecrets: sealed, attempt: cur.attempt }, this.settings.render);
+      const files = renderStore(
+        { id: cur.id, name: cur.name, domain: cur.domain, ownerId: cur.owner_id, sealedSecrets: sealed, attempt: cur.attempt },
+        this.settings.render,
+      );
       const end = this.metrics.gitDuration.startTimer();
       const result = await this.writer.apply(files, `Provision store ${cur.name} (${cur.id})${cur.attempt ? `, attempt ${cur.attempt + 1}` : ''}`);
       end();
@@ -110,7 +122,16 @@ export class ProvisionService {
     end();
     await this.tx.run(async (tx) => {
       await this.stores.markCommitted(store.id, { sha: result.sha, pullRequest: result.pullRequest }, tx);
-      await this.stores.transition(store.id, { status: 'Deleting', phase: 'pruning', reason: 'RemovedFromGit', message: 'Removed from Git; waiting for Argo CD to prune the store and its namespace.' }, tx);
+      await this.stores.transition(
+        store.id,
+        {
+          status: 'Deleting',
+          phase: 'pruning',
+          reason: 'RemovedFromGit',
+          message: 'Removed from Git; waiting for Argo CD to prune the store and its namespace.',
+        },
+        tx,
+      );
     });
     await this.refresh(store.id);
     return 'committed';
@@ -119,7 +140,9 @@ export class ProvisionService {
   /** Best effort: asks Argo CD to look now instead of at its next poll (the commit is in Git regardless). */
   private async refresh(storeId: string): Promise<void> {
     for (const name of [this.settings.rootApplication, storeResourceName(storeId)]) {
-      await this.cluster.refreshApplication(name).catch((err) => this.logger.warn({ err: (err as Error).message, application: name }, 'refresh request failed; Argo CD will poll'));
+      await this.cluster
+        .refreshApplication(name)
+        .catch((err) => this.logger.warn({ err: (err as Error).message, application: name }, 'refresh request failed; Argo CD will poll'));
     }
   }
 

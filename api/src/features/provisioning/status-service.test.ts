@@ -20,7 +20,13 @@ function app(f: F, storeId: string, status: ArgoApplication['status']): void {
 
 const crashLooping = (name: string): V1Pod => ({
   metadata: { name, labels: { 'app.kubernetes.io/component': 'wordpress' } },
-  status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [{ name: 'wordpress', image: 'wordpress', imageID: '', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } }] },
+  status: {
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'False' }],
+    containerStatuses: [
+      { name: 'wordpress', image: 'wordpress', imageID: '', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } },
+    ],
+  },
 });
 
 const state = async (f: F, id: string) => {
@@ -45,9 +51,16 @@ describe(StatusService.name, () => {
 
     const other = await committedStore(f, 'broken');
     f.cluster.pods.set(`store-${other.id}`, [crashLooping('wordpress-7f9c')]);
-    app(f, other.id, { sync: { status: 'Synced', revision: other.commit_sha! }, health: { status: 'Degraded', message: 'Deployment exceeded its progress deadline' } });
+    app(f, other.id, {
+      sync: { status: 'Synced', revision: other.commit_sha! },
+      health: { status: 'Degraded', message: 'Deployment exceeded its progress deadline' },
+    });
     await f.services.status.cycle();
-    expect(await f.repos.stores.findById(other.id)).toMatchObject({ status: 'Error', phase: 'failed', message: expect.stringContaining('wordpress-7f9c: CrashLoopBackOff') });
+    expect(await f.repos.stores.findById(other.id)).toMatchObject({
+      status: 'Error',
+      phase: 'failed',
+      message: expect.stringContaining('wordpress-7f9c: CrashLoopBackOff'),
+    });
   });
 
   it('a Ready store whose pods crash-loop turns Error/degraded with the reasons (never Pending), and Ready again by itself, at the same commit', async () => {
@@ -64,7 +77,12 @@ describe(StatusService.name, () => {
 
     f.cluster.pods.set(`store-${s.id}`, [crashLooping('wordpress-abc')]);
     await f.services.status.cycle();
-    expect(await f.repos.stores.findById(s.id)).toMatchObject({ status: 'Error', phase: 'degraded', message: 'The store is not healthy: wordpress-abc: CrashLoopBackOff', commit_sha: s.commit_sha });
+    expect(await f.repos.stores.findById(s.id)).toMatchObject({
+      status: 'Error',
+      phase: 'degraded',
+      message: 'The store is not healthy: wordpress-abc: CrashLoopBackOff',
+      commit_sha: s.commit_sha,
+    });
 
     f.cluster.pods.set(`store-${s.id}`, []);
     app(f, s.id, { sync: { status: 'Synced', revision: s.commit_sha! }, health: { status: 'Healthy' } });
@@ -72,7 +90,11 @@ describe(StatusService.name, () => {
     const healed = (await f.repos.stores.findById(s.id))!;
     expect(`${healed.status}/${healed.phase}`).toBe('Ready/ready');
     expect(healed.ready_at).toEqual(readyAt);
-    expect((await f.repos.stores.events(s.id)).map((e) => `${e.status}/${e.phase}`).filter((x) => !x.startsWith('Pending'))).toEqual(['Ready/ready', 'Error/degraded', 'Ready/ready']);
+    expect((await f.repos.stores.events(s.id)).map((e) => `${e.status}/${e.phase}`).filter((x) => !x.startsWith('Pending'))).toEqual([
+      'Ready/ready',
+      'Error/degraded',
+      'Ready/ready',
+    ]);
     // Breaking and healing is not a provisioning outcome.
     const outcomes = (await f.metrics.provisionOutcomes.get()).values.map((v) => `${v.labels.outcome}:${v.value}`);
     expect(outcomes).toEqual(['success:1']);
@@ -81,7 +103,10 @@ describe(StatusService.name, () => {
   it('an Error from a failed sync stays Error while Argo CD reports syncing: only a retry or Ready lifts it', async () => {
     const f = createFakeServices();
     const s = await committedStore(f);
-    app(f, s.id, { sync: { status: 'OutOfSync', revision: s.commit_sha! }, operationState: { phase: 'Failed', message: 'webhook denied', syncResult: { revision: s.commit_sha! } } });
+    app(f, s.id, {
+      sync: { status: 'OutOfSync', revision: s.commit_sha! },
+      operationState: { phase: 'Failed', message: 'webhook denied', syncResult: { revision: s.commit_sha! } },
+    });
     await f.services.status.cycle();
     expect(await state(f, s.id)).toBe('Error/failed');
     app(f, s.id, { sync: { status: 'OutOfSync', revision: s.commit_sha! } });

@@ -34,7 +34,15 @@ export class StatusService {
   private readonly settings: StatusSettings;
   private readonly logger: Logger;
 
-  constructor(deps: { stores: StoreRepository; tx: Transactor; cluster: ClusterClient; metrics: PipelineMetrics; audit: AuditLog; settings: StatusSettings; logger: Logger }) {
+  constructor(deps: {
+    stores: StoreRepository;
+    tx: Transactor;
+    cluster: ClusterClient;
+    metrics: PipelineMetrics;
+    audit: AuditLog;
+    settings: StatusSettings;
+    logger: Logger;
+  }) {
     this.stores = deps.stores;
     this.tx = deps.tx;
     this.cluster = deps.cluster;
@@ -71,20 +79,27 @@ export class StatusService {
 
   private async reconcileStore(store: StoreModel, app: ArgoApplication | undefined): Promise<boolean> {
     if (!store.commit_sha) return false;
-    const revisions = new Set([app?.status?.sync?.revision, app?.status?.operationState?.syncResult?.revision, app?.status?.operationState?.operation?.sync?.revision].filter((r): r is string => !!r));
+    const revisions = new Set(
+      [app?.status?.sync?.revision, app?.status?.operationState?.syncResult?.revision, app?.status?.operationState?.operation?.sync?.revision].filter(
+        (r): r is string => !!r,
+      ),
+    );
     const containing = new Set<string>();
     for (const r of revisions) if (await this.settings.includes(store.commit_sha, r).catch(() => false)) containing.add(r);
     let podDetails: string | undefined;
     const health = app?.status?.health?.status;
     const running = isRunning(store);
     if (health === 'Degraded' || (running && app && health !== 'Healthy')) {
-      podDetails = describePods(await this.cluster.listPods(storeResourceName(store.id), 'app.kubernetes.io/component in (wordpress,mysql,setup)')).problems.join('; ') || undefined;
+      podDetails =
+        describePods(await this.cluster.listPods(storeResourceName(store.id), 'app.kubernetes.io/component in (wordpress,mysql,setup)')).problems.join('; ') ||
+        undefined;
     }
-    const mapped = mapApplicationStatus(
-      { status: store.status, phase: store.phase, commitSha: store.commit_sha, committedAt: store.committed_at },
-      app,
-      { now: this.settings.now?.() ?? new Date(), readyTimeoutMs: this.settings.readyTimeoutMs, includesCommit: (r) => !!r && containing.has(r), podDetails },
-    );
+    const mapped = mapApplicationStatus({ status: store.status, phase: store.phase, commitSha: store.commit_sha, committedAt: store.committed_at }, app, {
+      now: this.settings.now?.() ?? new Date(),
+      readyTimeoutMs: this.settings.readyTimeoutMs,
+      includesCommit: (r) => !!r && containing.has(r),
+      podDetails,
+    });
     if (!mapped || (mapped.status === store.status && mapped.phase === store.phase && mapped.message === store.message)) return false;
     // An Error from a failed sync of this commit stays until a retry makes a new commit; only Ready
     // (Argo CD's self-heal or an operator's fix) lifts it.
@@ -103,7 +118,10 @@ export class StatusService {
       if (!store.ready_at) this.metrics.provisionDuration.observe((Date.now() - new Date(store.created_at).getTime()) / 1000);
     }
     if (!running && mapped.status === 'Error' && store.status !== 'Error') this.metrics.provisionOutcomes.inc({ outcome: 'failure', reason: mapped.reason });
-    this.logger.info({ storeId: store.id, from: `${store.status}/${store.phase}`, to: `${mapped.status}/${mapped.phase}`, reason: mapped.reason }, 'store status changed');
+    this.logger.info(
+      { storeId: store.id, from: `${store.status}/${store.phase}`, to: `${mapped.status}/${mapped.phase}`, reason: mapped.reason },
+      'store status changed',
+    );
     return true;
   }
 
@@ -113,14 +131,37 @@ export class StatusService {
     if (pr.merged && pr.mergeCommitSha) {
       await this.tx.run(async (tx) => {
         if (!(await this.unchanged(store, tx))) return;
-        await this.stores.markCommitted(store.id, { sha: pr.mergeCommitSha!, pullRequest: { number: store.pull_request_number!, url: store.pull_request_url ?? '' } }, tx);
-        await this.stores.transition(store.id, { status: 'Pending', phase: 'committed', reason: 'PullRequestMerged', message: `Pull request #${store.pull_request_number} merged; waiting for Argo CD.` }, tx);
+        await this.stores.markCommitted(
+          store.id,
+          { sha: pr.mergeCommitSha!, pullRequest: { number: store.pull_request_number!, url: store.pull_request_url ?? '' } },
+          tx,
+        );
+        await this.stores.transition(
+          store.id,
+          {
+            status: 'Pending',
+            phase: 'committed',
+            reason: 'PullRequestMerged',
+            message: `Pull request #${store.pull_request_number} merged; waiting for Argo CD.`,
+          },
+          tx,
+        );
       });
       return true;
     }
     if (pr.state === 'closed' && !pr.merged) {
       await this.tx.run(async (tx) => {
-        if (await this.unchanged(store, tx)) await this.stores.transition(store.id, { status: 'Error', phase: 'failed', reason: 'PullRequestClosed', message: `Pull request #${store.pull_request_number} was closed without merging.` }, tx);
+        if (await this.unchanged(store, tx))
+          await this.stores.transition(
+            store.id,
+            {
+              status: 'Error',
+              phase: 'failed',
+              reason: 'PullRequestClosed',
+              message: `Pull request #${store.pull_request_number} was closed without merging.`,
+            },
+            tx,
+          );
       });
       return true;
     }
@@ -140,12 +181,21 @@ export class StatusService {
     const phase = await this.cluster.namespacePhase(storeResourceName(store.id));
     if (phase !== null) {
       if (store.message !== 'Namespace terminating.' && phase === 'Terminating') {
-        await this.tx.run((tx) => this.stores.transition(store.id, { status: 'Deleting', phase: 'pruning', reason: 'NamespaceTerminating', message: 'Namespace terminating.' }, tx));
+        await this.tx.run((tx) =>
+          this.stores.transition(store.id, { status: 'Deleting', phase: 'pruning', reason: 'NamespaceTerminating', message: 'Namespace terminating.' }, tx),
+        );
       }
       return false;
     }
     if (await this.stores.remove(store.id)) {
-      await this.audit.record({ action: 'store.deleted', outcome: 'success', userId: store.owner_id, storeId: store.id, resource: `store:${store.id}`, details: { name: store.name } });
+      await this.audit.record({
+        action: 'store.deleted',
+        outcome: 'success',
+        userId: store.owner_id,
+        storeId: store.id,
+        resource: `store:${store.id}`,
+        details: { name: store.name },
+      });
       this.logger.info({ storeId: store.id }, 'store removed: Application and namespace are gone');
       return true;
     }

@@ -41,16 +41,24 @@ export function storeController({ stores, registry, secrets, prefix }: Deps): Ro
       body: CreateStoreBody,
       headers: { 'Idempotency-Key': 'Optional client key: a repeated request with the same key returns the same store' },
       responses: {
-        202: { description: 'Accepted: the store is Pending and a worker will provision it', schema: StoreDetail, headers: { Location: 'URL of the new store' } },
+        202: {
+          description: 'Accepted: the store is Pending and a worker will provision it',
+          schema: StoreDetail,
+          headers: { Location: 'URL of the new store' },
+        },
         200: { description: 'A repeat of an earlier request: the existing store, nothing new created', schema: StoreDetail },
         409: { description: 'Same name with another domain, or an Idempotency-Key reused with another body' },
         422: { description: 'Validation failed (field errors; `domain_taken` when the domain is in use)' },
-        429: { description: '`rate_limited` (with Retry-After) or `quota_exceeded`', headers: { 'Retry-After': 'Seconds until a new create is accepted (rate limit)' } },
+        429: {
+          description: '`rate_limited` (with Retry-After) or `quota_exceeded`',
+          headers: { 'Retry-After': 'Seconds until a new create is accepted (rate limit)' },
+        },
       },
     },
     async ({ body }, req, res) => {
       const key = req.get('idempotency-key');
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'Use 1–255 visible ASCII characters.', code: 'invalid_idempotency_key' }]);
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+        throw new ValidationError([{ field: 'Idempotency-Key', message: 'Use 1–255 visible ASCII characters.', code: 'invalid_idempotency_key' }]);
       const outcome = await stores.create(actorOf(req), body, key);
       if (outcome.replayed) {
         res.status(200).json(presentStore(outcome.store, credentialsFor(req, outcome.store)));
@@ -83,7 +91,14 @@ export function storeController({ stores, registry, secrets, prefix }: Deps): Ro
   registry.endpoint(
     router,
     prefix,
-    { method: 'get', path: '/stores/:id', summary: 'One store in full; url, adminUrl and the owner’s credentials once it has been Ready', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'The store', schema: StoreDetail }, ...problems } },
+    {
+      method: 'get',
+      path: '/stores/:id',
+      summary: 'One store in full; url, adminUrl and the owner’s credentials once it has been Ready',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: { 200: { description: 'The store', schema: StoreDetail }, ...problems },
+    },
     async ({ params }, req, res) => {
       const store = await stores.getVisible(actorOf(req), params.id);
       res.json(presentStore(store, credentialsFor(req, store)));
@@ -93,7 +108,14 @@ export function storeController({ stores, registry, secrets, prefix }: Deps): Ro
   registry.endpoint(
     router,
     prefix,
-    { method: 'delete', path: '/stores/:id', summary: 'Delete a store (asynchronous: status Deleting, then gone)', tag: 'stores', params: StoreIdParams, responses: { 202: { description: 'Deletion accepted (again on a repeat, with no new work)', schema: StoreDetail }, ...problems } },
+    {
+      method: 'delete',
+      path: '/stores/:id',
+      summary: 'Delete a store (asynchronous: status Deleting, then gone)',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: { 202: { description: 'Deletion accepted (again on a repeat, with no new work)', schema: StoreDetail }, ...problems },
+    },
     async ({ params }, req, res) => {
       res.status(202).json(presentStore(await stores.requestDelete(actorOf(req), params.id)));
     },
@@ -102,7 +124,18 @@ export function storeController({ stores, registry, secrets, prefix }: Deps): Ro
   registry.endpoint(
     router,
     prefix,
-    { method: 'post', path: '/stores/:id/retry', summary: 'Re-run a store in Error (a new commit: Argo CD does not retry a failed sync of the same revision)', tag: 'stores', params: StoreIdParams, responses: { 202: { description: 'Retry accepted: the store is Pending again', schema: StoreDetail }, 409: { description: '`not_in_error`: only a store in Error can be retried' }, ...problems } },
+    {
+      method: 'post',
+      path: '/stores/:id/retry',
+      summary: 'Re-run a store in Error (a new commit: Argo CD does not retry a failed sync of the same revision)',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: {
+        202: { description: 'Retry accepted: the store is Pending again', schema: StoreDetail },
+        409: { description: '`not_in_error`: only a store in Error can be retried' },
+        ...problems,
+      },
+    },
     async ({ params }, req, res) => {
       res.status(202).json(presentStore(await stores.retry(actorOf(req), params.id)));
     },
@@ -111,7 +144,14 @@ export function storeController({ stores, registry, secrets, prefix }: Deps): Ro
   registry.endpoint(
     router,
     prefix,
-    { method: 'get', path: '/stores/:id/events', summary: 'The store’s timeline: every status change and why', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'Timeline, oldest first', schema: StoreEventList }, ...problems } },
+    {
+      method: 'get',
+      path: '/stores/:id/events',
+      summary: 'The store’s timeline: every status change and why',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: { 200: { description: 'Timeline, oldest first', schema: StoreEventList }, ...problems },
+    },
     async ({ params }, req, res) => {
       res.json({ items: (await stores.events(actorOf(req), params.id)).map(presentStoreEvent) });
     },

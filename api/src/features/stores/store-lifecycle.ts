@@ -76,4 +76,5 @@ export const isTransient = (s: { status: StoreStatus }): boolean => s.status ===
  * The URL, admin URL and (to the owner) the credentials are shown for a Ready store, and for one that
  * has been Ready once (degraded, retried) while it is not being deleted.
  */
-export const showsAccess = (s: { status: StoreStatus; readyAt: Date | string | null }): boolean => s.status === 'Ready' || (s.readyAt !== null && s.status !== 'Deleting');
+export const showsAccess = (s: { status: StoreStatus; readyAt: Date | string | null }): boolean =>
+  s.status === 'Ready' || (s.readyAt !== null && s.status !== 'Deleting');

@@ -74,11 +74,16 @@ export class PgStoreRepository implements StoreRepository {
   }
 
   async findByOwnerAndName(ownerId: string, name: string, tx?: Tx): Promise<StoreModel | undefined> {
-    return this.Store.query(tx && knexOf(tx)).where('owner_id', ownerId).whereRaw('lower(name) = lower(?)', [name]).first();
+    return this.Store.query(tx && knexOf(tx))
+      .where('owner_id', ownerId)
+      .whereRaw('lower(name) = lower(?)', [name])
+      .first();
   }
 
   async findByDomain(domain: string, tx?: Tx): Promise<StoreModel | undefined> {
-    return this.Store.query(tx && knexOf(tx)).where('domain', domain).first();
+    return this.Store.query(tx && knexOf(tx))
+      .where('domain', domain)
+      .first();
   }
 
   async listByOwner(ownerId: string): Promise<StoreModel[]> {
@@ -90,7 +95,8 @@ export class PgStoreRepository implements StoreRepository {
   }
 
   async countByOwner(ownerId: string, tx?: Tx): Promise<number> {
-    const row = (await this.q(tx)('stores').where('owner_id', ownerId).count<{ count: number }[]>({ count: '*' }).first()) as { count: number | string } | undefined;
+    const row = (await this.q(tx)('stores').where('owner_id', ownerId).count<{ count: number }[]>({ count: '*' }).first()) as
+      { count: number | string } | undefined;
     return Number(row?.count ?? 0);
   }
 
@@ -102,7 +108,12 @@ export class PgStoreRepository implements StoreRepository {
   async insert(row: { owner_id: string; name: string; domain: string }, tx: Tx): Promise<StoreModel | undefined> {
     try {
       // A savepoint: a unique violation rolls back this insert only, not the caller's transaction.
-      return await knexOf(tx).transaction((sp) => this.Store.query(sp).insert({ ...row, status: 'Pending', phase: 'queued' }).returning('*') as unknown as Promise<StoreModel>);
+      return await knexOf(tx).transaction(
+        (sp) =>
+          this.Store.query(sp)
+            .insert({ ...row, status: 'Pending', phase: 'queued' })
+            .returning('*') as unknown as Promise<StoreModel>,
+      );
     } catch (err) {
       if (isUniqueViolation(err, 'stores_domain_unique')) return undefined;
       throw err;
@@ -110,7 +121,12 @@ export class PgStoreRepository implements StoreRepository {
   }
 
   async transition(id: string, to: StoreTransition, tx: Tx): Promise<StoreModel | undefined> {
-    const store = await this.Store.query(knexOf(tx)).patchAndFetchById(id, { status: to.status, phase: to.phase, message: to.message ?? null, updated_at: this.db.fn.now() as unknown as Date });
+    const store = await this.Store.query(knexOf(tx)).patchAndFetchById(id, {
+      status: to.status,
+      phase: to.phase,
+      message: to.message ?? null,
+      updated_at: this.db.fn.now() as unknown as Date,
+    });
     if (store) await this.addEvent(id, to, tx);
     return store;
   }
@@ -134,13 +150,21 @@ export class PgStoreRepository implements StoreRepository {
   async markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string } }, tx: Tx): Promise<void> {
     const trx = knexOf(tx);
     await trx('stores')
-      .update({ commit_sha: c.sha, committed_at: trx.fn.now(), pull_request_number: c.pullRequest?.number ?? null, pull_request_url: c.pullRequest?.url ?? null, updated_at: trx.fn.now() })
+      .update({
+        commit_sha: c.sha,
+        committed_at: trx.fn.now(),
+        pull_request_number: c.pullRequest?.number ?? null,
+        pull_request_url: c.pullRequest?.url ?? null,
+        updated_at: trx.fn.now(),
+      })
       .where('id', id);
   }
 
   async markReady(id: string, tx: Tx): Promise<void> {
     const trx = knexOf(tx);
-    await trx('stores').update({ ready_at: trx.raw('coalesce(ready_at, now())') }).where('id', id);
+    await trx('stores')
+      .update({ ready_at: trx.raw('coalesce(ready_at, now())') })
+      .where('id', id);
   }
 
   async bumpAttempt(id: string, tx: Tx): Promise<void> {

@@ -39,7 +39,8 @@ export function domainProblem(input: string): RuleProblem | undefined {
   const labels = d.split('.');
   if (labels.length < 2) return fail('A domain has at least two labels, e.g. shop.example.com.');
   if (labels.some((l) => l.length > 63)) return fail('Each part of a domain has at most 63 characters.');
-  if (!labels.every((l) => LABEL.test(l))) return fail('A domain has letters, digits and hyphens in dot-separated parts; no part starts or ends with a hyphen.');
+  if (!labels.every((l) => LABEL.test(l)))
+    return fail('A domain has letters, digits and hyphens in dot-separated parts; no part starts or ends with a hyphen.');
   if (/^\d+$/.test(labels[labels.length - 1]!)) return fail('An IP address is not a domain.');
   return undefined;
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createFakeServices } from '../../../test/support/fakes/fake-services.ts';
 import { StoreService } from './store-service.ts';
 
-const reject = (p: Promise<unknown>) => p.then(() => Promise.reject(new Error('expected a rejection')), (e) => e as { status: number; code: string; headers: Record<string, string>; errors?: unknown[] });
+const reject = (p: Promise<unknown>) =>
+  p.then(
+    () => Promise.reject(new Error('expected a rejection')),
+    (e) => e as { status: number; code: string; headers: Record<string, string>; errors?: unknown[] },
+  );
 
 describe(StoreService.name, () => {
   it('creates a Pending store with its timeline event and ONE provision job, audited with the actor', async () => {
@@ -13,7 +17,13 @@ describe(StoreService.name, () => {
     expect(out.store).toMatchObject({ status: 'Pending', phase: 'queued', domain: 'corner-shop.shops.example.net', owner_id: actor.userId });
     expect(f.jobs.for(out.store.id)).toEqual(['store.provision']);
     expect((await f.repos.stores.events(out.store.id)).map((e) => e.reason)).toEqual(['Created']);
-    expect(f.repos.audit.rows.at(-1)).toMatchObject({ action: 'store.create', user_id: actor.userId, source_ip: '203.0.113.7', request_id: actor.requestId, store_id: out.store.id });
+    expect(f.repos.audit.rows.at(-1)).toMatchObject({
+      action: 'store.create',
+      user_id: actor.userId,
+      source_ip: '203.0.113.7',
+      request_id: actor.requestId,
+      store_id: out.store.id,
+    });
   });
 
   it('a repeat (same name and domain, or same Idempotency-Key) is the same store: no job, no allowance used; a conflicting repeat is 409', async () => {
@@ -71,7 +81,11 @@ describe(StoreService.name, () => {
   it('retries only a store in Error: a new attempt, Pending/queued, one new provision job; anything else is 409 not_in_error', async () => {
     const f = createFakeServices();
     const actor = await f.actors.user();
-    for (const [status, phase] of [['Pending', 'committed'], ['Ready', 'ready'], ['Deleting', 'pruning']] as const) {
+    for (const [status, phase] of [
+      ['Pending', 'committed'],
+      ['Ready', 'ready'],
+      ['Deleting', 'pruning'],
+    ] as const) {
       const s = f.repos.stores.seed({ owner_id: actor.userId, name: `s-${phase}`, status, phase });
       expect(await reject(f.services.stores.retry(actor, s.id))).toMatchObject({ status: 409, code: 'not_in_error' });
     }

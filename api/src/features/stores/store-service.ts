@@ -19,7 +19,15 @@ export type NormalizedCreate = { name: string; domain: string };
 /** What a create did: made a new store (with the allowance left), or found the one this request repeats. */
 export type CreateOutcome = { store: StoreModel; replayed: false; rateLimit: RateLimitDecision } | { store: StoreModel; replayed: true };
 
-type Deps = { stores: StoreRepository; users: UserRepository; jobs: JobQueue; audit: AuditLog; tx: Transactor; rateLimit: CreateRateLimit; config: Pick<Config, 'baseDomain' | 'defaultStoreQuota'> };
+type Deps = {
+  stores: StoreRepository;
+  users: UserRepository;
+  jobs: JobQueue;
+  audit: AuditLog;
+  tx: Transactor;
+  rateLimit: CreateRateLimit;
+  config: Pick<Config, 'baseDomain' | 'defaultStoreQuota'>;
+};
 
 /**
  * The store rules: replay detection, rate limit, quota (race-free), domain uniqueness, the state machine
@@ -67,7 +75,14 @@ export class StoreService {
       await this.rateLimit.giveBack(actor.userId);
       return { store: result.store, replayed: true };
     }
-    await this.audit.record({ action: 'store.create', outcome: 'success', actor, storeId: result.store.id, resource: `store:${result.store.id}`, details: { name: n.name, domain: n.domain } });
+    await this.audit.record({
+      action: 'store.create',
+      outcome: 'success',
+      actor,
+      storeId: result.store.id,
+      resource: `store:${result.store.id}`,
+      details: { name: n.name, domain: n.domain },
+    });
     return { store: result.store, replayed: false, rateLimit: decision };
   }
 
@@ -76,7 +91,9 @@ export class StoreService {
   }
 
   private static requestHash(n: NormalizedCreate): string {
-    return createHash('sha256').update(JSON.stringify([n.name.toLowerCase(), n.domain])).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify([n.name.toLowerCase(), n.domain]))
+      .digest('hex');
   }
 
   /**
@@ -88,7 +105,8 @@ export class StoreService {
     if (idempotencyKey) {
       const saved = await this.stores.findIdempotencyKey(actor.userId, idempotencyKey);
       if (saved) {
-        if (saved.request_hash !== StoreService.requestHash(n)) throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
+        if (saved.request_hash !== StoreService.requestHash(n))
+          throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
         const store = await this.stores.findById(saved.store_id);
         if (store) return store;
       }
@@ -111,7 +129,8 @@ export class StoreService {
       const store = await this.stores.insert({ owner_id: actor.userId, name: n.name, domain: n.domain }, tx);
       if (!store) throw StoreService.domainTaken(n.domain);
       await this.stores.addEvent(store.id, { status: 'Pending', phase: 'queued', reason: 'Created', message: 'Store requested; waiting for a worker.' }, tx);
-      if (idempotencyKey) await this.stores.saveIdempotencyKey({ user_id: actor.userId, key: idempotencyKey, request_hash: StoreService.requestHash(n), store_id: store.id }, tx);
+      if (idempotencyKey)
+        await this.stores.saveIdempotencyKey({ user_id: actor.userId, key: idempotencyKey, request_hash: StoreService.requestHash(n), store_id: store.id }, tx);
       await this.jobs.enqueue(tx, JOBS.provisionStore, { storeId: store.id });
       return { store, replayed: false };
     });
@@ -119,12 +138,16 @@ export class StoreService {
 
   /** The owner's store of that name is this request again (same domain), or a 409 (another domain). */
   private static sameRequestOrConflict(existing: StoreModel | undefined, n: NormalizedCreate): StoreModel | undefined {
-    if (existing && existing.domain !== n.domain) throw new ConflictError('name_taken', `You already have a store named "${existing.name}" with the domain ${existing.domain}.`);
+    if (existing && existing.domain !== n.domain)
+      throw new ConflictError('name_taken', `You already have a store named "${existing.name}" with the domain ${existing.domain}.`);
     return existing;
   }
 
   private static domainTaken(domain: string): ValidationError {
-    return new ValidationError([{ field: 'domain', message: `The domain ${domain} is already in use.`, code: 'domain_taken' }], 'The domain is already in use.');
+    return new ValidationError(
+      [{ field: 'domain', message: `The domain ${domain} is already in use.`, code: 'domain_taken' }],
+      'The domain is already in use.',
+    );
   }
 
   /** The store, if the actor may see it: its owner, or an operator. Others get 403 (audited with `intent`). */
@@ -161,7 +184,11 @@ export class StoreService {
       if (!locked) throw new NotFoundError('Store not found.');
       if (!canRetry(locked)) throw new ConflictError('not_in_error', `Only a store in Error can be retried; this one is ${locked.status}.`);
       await this.stores.bumpAttempt(id, tx);
-      const updated = await this.stores.transition(id, { status: 'Pending', phase: 'queued', reason: 'RetryRequested', message: 'Retry requested; waiting for a worker.' }, tx);
+      const updated = await this.stores.transition(
+        id,
+        { status: 'Pending', phase: 'queued', reason: 'RetryRequested', message: 'Retry requested; waiting for a worker.' },
+        tx,
+      );
       await this.jobs.enqueue(tx, JOBS.provisionStore, { storeId: id });
       return updated!;
     });
@@ -176,7 +203,11 @@ export class StoreService {
       const locked = await this.stores.lockById(id, tx);
       if (!locked) throw new NotFoundError('Store not found.');
       if (!canRequestDelete(locked)) return { store: locked, changed: false };
-      const updated = await this.stores.transition(id, { status: 'Deleting', phase: 'deleting', reason: 'DeleteRequested', message: 'Deletion requested; removing the store from Git.' }, tx);
+      const updated = await this.stores.transition(
+        id,
+        { status: 'Deleting', phase: 'deleting', reason: 'DeleteRequested', message: 'Deletion requested; removing the store from Git.' },
+        tx,
+      );
       await this.jobs.enqueue(tx, JOBS.deleteStore, { storeId: id });
       return { store: updated!, changed: true };
     });

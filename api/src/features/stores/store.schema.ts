@@ -50,7 +50,9 @@ export const StoreSummary = z.object({
   name: z.string(),
   domain: z.string(),
   status: Status,
-  phase: z.enum(STORE_PHASES).describe('Finer state within the status (see store-lifecycle.ts); `degraded`: a running store whose pods are unhealthy, back to Ready by itself'),
+  phase: z
+    .enum(STORE_PHASES)
+    .describe('Finer state within the status (see store-lifecycle.ts); `degraded`: a running store whose pods are unhealthy, back to Ready by itself'),
   message: z.string().nullable().describe('Human explanation of the current state (the error reason, or the pod reasons when degraded, in Error)'),
   url: z.string().optional().describe('https://<domain>, once the store has been Ready (also while degraded or retried), not while Deleting'),
   ownerId: z.uuid(),

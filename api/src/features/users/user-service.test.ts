@@ -4,7 +4,11 @@ import { createFakeServices } from '../../../test/support/fakes/fake-services.ts
 import { UserService } from './user-service.ts';
 
 const origin = { ip: '198.51.100.4', requestId: 'req-1' };
-const reject = (p: Promise<unknown>) => p.then(() => Promise.reject(new Error('expected a rejection')), (e) => e as { status: number; code: string });
+const reject = (p: Promise<unknown>) =>
+  p.then(
+    () => Promise.reject(new Error('expected a rejection')),
+    (e) => e as { status: number; code: string },
+  );
 
 describe(UserService.name, () => {
   it('registers with a hashed password, operators by e-mail, and refuses a taken e-mail (any case) with 409', async () => {
@@ -13,7 +17,10 @@ describe(UserService.name, () => {
     expect(u).toMatchObject({ email: 'ann@example.com', role: 'user' });
     expect(u.password_hash).toMatch(/^\$argon2id\$/);
     expect((await f.services.users.register({ email: 'boss@example.com', password: 'a long enough password' }, origin)).role).toBe('operator');
-    expect(await reject(f.services.users.register({ email: 'ANN@example.com', password: 'another password!' }, origin))).toMatchObject({ status: 409, code: 'email_taken' });
+    expect(await reject(f.services.users.register({ email: 'ANN@example.com', password: 'another password!' }, origin))).toMatchObject({
+      status: 409,
+      code: 'email_taken',
+    });
     expect(f.repos.audit.rows[0]).toMatchObject({ action: 'user.register', user_id: u.id, source_ip: '198.51.100.4', request_id: 'req-1' });
   });
 
@@ -25,7 +32,11 @@ describe(UserService.name, () => {
     const wrong = await reject(f.services.users.login({ email: 'bo@example.com', password: 'wrong password!!' }, origin));
     const unknown = await reject(f.services.users.login({ email: 'nobody@example.com', password: 'wrong password!!' }, origin));
     expect([wrong.status, unknown.status]).toEqual([401, 401]);
-    expect(f.repos.audit.rows.filter((r) => r.action === 'auth.login').map((r) => [r.outcome, r.details.reason ?? null])).toEqual([['success', null], ['failure', 'wrong_password'], ['failure', 'unknown_user']]);
+    expect(f.repos.audit.rows.filter((r) => r.action === 'auth.login').map((r) => [r.outcome, r.details.reason ?? null])).toEqual([
+      ['success', null],
+      ['failure', 'wrong_password'],
+      ['failure', 'unknown_user'],
+    ]);
   });
 
   it('refuses sign-up when registration is off', async () => {

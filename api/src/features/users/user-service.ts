@@ -21,7 +21,14 @@ export class UserService {
   /** A real hash of a random password: verified against when the e-mail is unknown, so timing tells nothing. */
   private dummyHash?: Promise<string>;
 
-  constructor(deps: { users: UserRepository; hasher: PasswordHasher; tokens: TokenService; audit: AuditLog; config: Config; countStores: (userId: string) => Promise<number> }) {
+  constructor(deps: {
+    users: UserRepository;
+    hasher: PasswordHasher;
+    tokens: TokenService;
+    audit: AuditLog;
+    config: Config;
+    countStores: (userId: string) => Promise<number>;
+  }) {
     this.users = deps.users;
     this.hasher = deps.hasher;
     this.tokens = deps.tokens;
@@ -45,7 +52,14 @@ export class UserService {
     this.dummyHash ??= this.hasher.hash(randomUUID());
     const ok = await this.hasher.verify(input.password, user?.password_hash ?? (await this.dummyHash));
     if (!user || !ok) {
-      await this.audit.record({ action: 'auth.login', outcome: 'failure', actor: origin, userId: user?.id ?? null, identity: input.email.toLowerCase(), details: { reason: user ? 'wrong_password' : 'unknown_user' } });
+      await this.audit.record({
+        action: 'auth.login',
+        outcome: 'failure',
+        actor: origin,
+        userId: user?.id ?? null,
+        identity: input.email.toLowerCase(),
+        details: { reason: user ? 'wrong_password' : 'unknown_user' },
+      });
       throw new UnauthorizedError('E-mail or password is wrong.');
     }
     await this.audit.record({ action: 'auth.login', outcome: 'success', actor: origin, userId: user.id, identity: user.email });

@@ -10,7 +10,14 @@ export class FakeAuditRepository implements AuditRepository {
   async list(f: AuditFilter) {
     return [...this.rows]
       .reverse()
-      .filter((r) => (!f.userId || r.user_id === f.userId) && (!f.storeId || r.store_id === f.storeId) && (!f.action || r.action === f.action) && (!f.since || r.at >= f.since) && (!f.before || r.id < f.before))
+      .filter(
+        (r) =>
+          (!f.userId || r.user_id === f.userId) &&
+          (!f.storeId || r.store_id === f.storeId) &&
+          (!f.action || r.action === f.action) &&
+          (!f.since || r.at >= f.since) &&
+          (!f.before || r.id < f.before),
+      )
       .slice(0, f.limit);
   }
   actions(): string[] {

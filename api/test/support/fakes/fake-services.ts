@@ -34,7 +34,9 @@ function sealingPem(): string {
  * Every service over in-memory fakes (Unleash's createFake*Service): no PostgreSQL, Git or cluster.
  * The fakes are returned too, so a test sets up state and reads what a service did.
  */
-export function createFakeServices(opts: { env?: Record<string, string>; createsPerMinute?: number; pullRequests?: boolean; status?: Partial<StatusSettings> } = {}) {
+export function createFakeServices(
+  opts: { env?: Record<string, string>; createsPerMinute?: number; pullRequests?: boolean; status?: Partial<StatusSettings> } = {},
+) {
   const config: Config = loadConfig({ DATABASE_URL: 'postgres://unused/unused', NODE_ENV: 'test', BASE_DOMAIN: 'shops.example.net', ...opts.env });
   const logger = pino({ level: 'silent' });
   const repos = { stores: new FakeStoreRepository(), users: new FakeUserRepository(), apiKeys: new FakeApiKeyRepository(), audit: new FakeAuditRepository() };
@@ -52,7 +54,14 @@ export function createFakeServices(opts: { env?: Record<string, string>; creates
   cluster.sealingPem = sealingPem();
 
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs, audit, tx, rateLimit, config });
-  const users = new UserService({ users: repos.users, hasher: new PasswordHasher(), tokens: new TokenService(config.jwt), audit, config, countStores: (id) => repos.stores.countByOwner(id) });
+  const users = new UserService({
+    users: repos.users,
+    hasher: new PasswordHasher(),
+    tokens: new TokenService(config.jwt),
+    audit,
+    config,
+    countStores: (id) => repos.stores.countByOwner(id),
+  });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const provision = new ProvisionService({
     stores: repos.stores,
@@ -62,7 +71,11 @@ export function createFakeServices(opts: { env?: Record<string, string>; creates
     secrets,
     metrics,
     logger,
-    settings: { rootApplication: 'stores-root', pullRequests: opts.pullRequests ?? false, render: { repoUrl: 'https://git.example/gitops.git', targetRevision: 'main', argocdNamespace: 'argocd' } },
+    settings: {
+      rootApplication: 'stores-root',
+      pullRequests: opts.pullRequests ?? false,
+      render: { repoUrl: 'https://git.example/gitops.git', targetRevision: 'main', argocdNamespace: 'argocd' },
+    },
   });
   const status = new StatusService({
     stores: repos.stores,

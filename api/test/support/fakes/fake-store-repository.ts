@@ -84,7 +84,17 @@ export class FakeStoreRepository implements StoreRepository {
     return s;
   }
   async addEvent(storeId: string, e: NewStoreEvent) {
-    this.timeline.push(Object.assign(new StoreEventModel(), { id: ++this.#eventId, store_id: storeId, status: e.status, phase: e.phase, reason: e.reason, message: e.message ?? null, created_at: new Date() }));
+    this.timeline.push(
+      Object.assign(new StoreEventModel(), {
+        id: ++this.#eventId,
+        store_id: storeId,
+        status: e.status,
+        phase: e.phase,
+        reason: e.reason,
+        message: e.message ?? null,
+        created_at: new Date(),
+      }),
+    );
   }
   async events(storeId: string) {
     return this.timeline.filter((e) => e.store_id === storeId);
@@ -96,7 +106,12 @@ export class FakeStoreRepository implements StoreRepository {
     return true;
   }
   async markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string } }) {
-    this.patch(id, { commit_sha: c.sha, committed_at: new Date(), pull_request_number: c.pullRequest?.number ?? null, pull_request_url: c.pullRequest?.url ?? null });
+    this.patch(id, {
+      commit_sha: c.sha,
+      committed_at: new Date(),
+      pull_request_number: c.pullRequest?.number ?? null,
+      pull_request_url: c.pullRequest?.url ?? null,
+    });
   }
   async markReady(id: string) {
     const s = this.rows.get(id);
