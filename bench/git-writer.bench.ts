@@ -6,9 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { GitWriter } from '../renderer/src/git-writer.ts';
+import { GitWriter } from '../gitops/src/git-writer.ts';
 import { renderStore, type RenderableStore } from '../renderer/src/render-store.ts';
-import { createBareRepo, startGitHttpServer } from '../renderer/src/testing/git-http-server.ts';
+import { createBareRepo, startGitHttpServer } from '../gitops/test/support/git-http-server.ts';
 
 const exec = promisify(execFile);
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100,2000' }, runs: { type: 'string', default: '10' } } });

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startTestPlatform } from '../api/src/testing/test-platform.ts';
-import { startPipelineHarness } from '../api/src/testing/pipeline-harness.ts';
+import { startTestPlatform } from '../api/test/support/test-platform.ts';
+import { startPipelineHarness } from '../api/test/support/pipeline-harness.ts';
 
 const { values } = parseArgs({ options: { creates: { type: 'string', default: '200' }, stores: { type: 'string', default: '10' }, sizes: { type: 'string', default: '100,2000' } } });
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_ADMIN_URL } from '../api/src/testing/test-database.ts';
+import { createTestDatabase, TEST_ADMIN_URL } from '../api/test/support/test-database.ts';
 
 // `npm start` as people run it on one machine: with a quiet log level, twice from two clones, and on a taken port.
 const START = fileURLToPath(new URL('./start.ts', import.meta.url));

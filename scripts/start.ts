@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PrivatePostgres, findPostgresBin } from '../api/src/db/private-postgres.ts';
-import { GitWriter } from '../renderer/src/git-writer.ts';
+import { GitWriter } from '../gitops/src/git-writer.ts';
 import { loadRepoTemplate } from '../renderer/src/repo-template.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -3,34 +3,33 @@ import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { z } from 'zod';
 import type { Config } from './config/config.ts';
 import { createKnex } from './db/create-knex.ts';
-import { migrationsApplied } from './db/migrate.ts';
+import { KnexTransactor, type Transactor } from './db/transactor.ts';
 import { ApiRegistry } from './http/api-registry.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { renderDocsPage } from './http/docs-page.ts';
+import { operationsController, platformInfoController } from './http/operations-controller.ts';
 import { errorMiddleware, notFoundHandler } from './errors/error-middleware.ts';
-import { ServiceUnavailableError } from './errors/app-error.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { PasswordHasher } from './auth/password-hasher.ts';
 import { TokenService } from './auth/token-service.ts';
-import { SecretBox } from './auth/secret-box.ts';
+import { SecretBox } from './crypto/secret-box.ts';
 import { createAuthenticate, requireOperator } from './auth/authenticate.ts';
-import { AuditRepository } from './features/audit/audit-repository.ts';
+import { PgAuditRepository, type AuditRepository } from './features/audit/audit-repository.ts';
 import { AuditLog } from './features/audit/audit-log.ts';
 import { auditController } from './features/audit/audit-controller.ts';
-import { UserRepository } from './features/users/user-repository.ts';
+import { PgUserRepository, type UserRepository } from './features/users/user-repository.ts';
 import { UserService } from './features/users/user-service.ts';
 import { authController, meController } from './features/auth/auth-controller.ts';
-import { ApiKeyRepository } from './features/api-keys/api-key-repository.ts';
+import { PgApiKeyRepository, type ApiKeyRepository } from './features/api-keys/api-key-repository.ts';
 import { ApiKeyService } from './features/api-keys/api-key-service.ts';
 import { apiKeyController } from './features/api-keys/api-key-controller.ts';
-import { StoreRepository } from './features/stores/store-repository.ts';
+import { PgStoreRepository, type StoreRepository } from './features/stores/store-repository.ts';
 import { StoreService } from './features/stores/store-service.ts';
 import { storeController } from './features/stores/store-controller.ts';
-import { JobQueue } from './jobs/job-queue.ts';
-import { createStoreRateLimiter } from './rate-limit/create-store-rate-limiter.ts';
+import { AgendaJobQueue, type JobQueue } from './jobs/job-queue.ts';
+import { PostgresCreateRateLimit, type CreateRateLimit } from './rate-limit/create-rate-limit.ts';
 import { LoginThrottle } from './rate-limit/login-throttle.ts';
 import { createSignupRateLimiter } from './rate-limit/create-signup-rate-limiter.ts';
 import { SessionRepository } from './features/auth/session-repository.ts';
@@ -39,19 +38,30 @@ import { PasswordChangeService } from './features/auth/password-change-service.t
 import { AuthFailureSampler } from './features/auth/auth-failure-sampler.ts';
 import { accountController, sessionController } from './features/auth/session-controller.ts';
 import { dashboardHop } from './http/dashboard-hop.ts';
-import { apiSecurityHeaders, docsPageCsp, noStore, redactUrl } from './http/security-headers.ts';
+import { apiSecurityHeaders, noStore, redactUrl } from './http/security-headers.ts';
 import type { PipelineConnections } from './features/provisioning/connect-pipeline.ts';
 import { ProvisionService } from './features/provisioning/provision-service.ts';
 import { StatusService } from './features/provisioning/status-service.ts';
 import { PipelineMetrics } from './features/provisioning/pipeline-metrics.ts';
 import { storeHealthController } from './features/provisioning/store-health-controller.ts';
-import { pipelineJobs } from './jobs/pipeline-jobs.ts';
+import { pipelineJobs } from './features/provisioning/pipeline-jobs.ts';
 import type { JobDefinition } from './jobs/create-worker.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
 
-/** Everything one process needs, built once: repositories, then services, then the HTTP app. */
+export type Repositories = { stores: StoreRepository; users: UserRepository; apiKeys: ApiKeyRepository; audit: AuditRepository; sessions: SessionRepository };
+export type Services = {
+  stores: StoreService;
+  users: UserService;
+  apiKeys: ApiKeyService;
+  audit: AuditLog;
+  sessions: SessionService;
+  passwords: PasswordChangeService;
+};
+export type Pipeline = { provision: ProvisionService; status: StatusService; jobs: JobDefinition[] };
+
+/** Everything one process needs, built once: repositories, then services, then the pipeline, then the HTTP app. */
 export type Platform = {
   config: Config;
   knex: Knex;
@@ -59,75 +69,110 @@ export type Platform = {
   app: Express;
   registry: ApiRegistry;
   metrics: Metrics;
-  services: { stores: StoreService; users: UserService; apiKeys: ApiKeyService; audit: AuditLog };
-  repositories: { stores: StoreRepository; users: UserRepository };
+  services: Services;
+  repositories: Repositories;
   jobs: JobQueue;
   secrets: SecretBox;
   /** The GitOps pipeline, when connected: its services and the job definitions a worker runs. */
-  pipeline?: { provision: ProvisionService; status: StatusService; jobs: JobDefinition[] };
+  pipeline?: Pipeline;
   close(): Promise<void>;
 };
 
-/** The composition root. */
-export function createPlatform(config: Config, logger: Logger, opts: { knex?: Knex; connections?: PipelineConnections; ui?: RequestHandler } = {}): Platform {
-  const knex = opts.knex ?? createKnex(config.databaseUrl, config.databasePoolMax);
+/** 1. Repositories: the only code that holds knex. */
+export function createRepositories(knex: Knex): Repositories {
+  return {
+    stores: new PgStoreRepository(knex),
+    users: new PgUserRepository(knex),
+    apiKeys: new PgApiKeyRepository(knex),
+    audit: new PgAuditRepository(knex),
+    sessions: new SessionRepository(knex),
+  };
+}
 
-  // repositories
-  const userRepo = new UserRepository(knex);
-  const apiKeyRepo = new ApiKeyRepository(knex);
-  const storeRepo = new StoreRepository(knex);
-  const auditRepo = new AuditRepository(knex);
-
-  // services
-  const audit = new AuditLog(auditRepo, logger);
-  const jobs = new JobQueue();
-  const secrets = new SecretBox(config.secretsEncryptionKey);
+/** 2. Services: rules over repositories, a transaction runner and the job queue. */
+export function createServices(
+  config: Config,
+  logger: Logger,
+  repos: Repositories,
+  deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit },
+): Services {
+  const audit = new AuditLog(repos.audit, logger);
   const hasher = new PasswordHasher();
-  const sessions = new SessionService(new SessionRepository(knex), config.session);
-  const passwords = new PasswordChangeService({ users: userRepo, hasher, sessions, audit });
-  const users = new UserService({ users: userRepo, hasher, tokens: new TokenService(config.jwt), audit, config, countStores: (id) => storeRepo.countByOwner(id) });
-  const apiKeys = new ApiKeyService(apiKeyRepo, audit);
-  const stores = new StoreService({ stores: storeRepo, users: userRepo, jobs, audit, config });
-  const metrics = new Metrics(() => storeRepo.countByStatus());
-  const registry = new ApiRegistry();
+  const sessions = new SessionService(repos.sessions, config.session);
+  const passwords = new PasswordChangeService({ users: repos.users, hasher, sessions, audit });
+  const users = new UserService({
+    users: repos.users,
+    hasher,
+    tokens: new TokenService(config.jwt),
+    audit,
+    config,
+    countStores: (id) => repos.stores.countByOwner(id),
+  });
+  const apiKeys = new ApiKeyService(repos.apiKeys, audit);
+  const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
+  return { stores, users, apiKeys, audit, sessions, passwords };
+}
 
-  // the GitOps pipeline (when connected to Git and a cluster)
-  const conn = opts.connections;
-  let pipeline: Platform['pipeline'];
-  if (conn) {
-    const pipelineMetrics = new PipelineMetrics(metrics.registry, knex);
-    const provision = new ProvisionService({
-      stores: storeRepo,
-      writer: conn.writer,
-      cluster: conn.cluster,
-      sealingCert: conn.sealingCert,
-      secrets,
-      metrics: pipelineMetrics,
-      logger,
-      settings: {
-        rootApplication: config.cluster.rootApp,
-        pullRequests: config.gitops.mode === 'pull-request',
-        render: {
-          repoUrl: config.gitops.repoUrl!,
-          targetRevision: config.gitops.branch,
-          argocdNamespace: config.cluster.argocdNamespace,
-          ...(config.pipeline.clusterIssuer ? { clusterIssuer: config.pipeline.clusterIssuer } : {}),
-          ...(config.pipeline.ingressClass ? { ingressClassName: config.pipeline.ingressClass } : {}),
-        },
+/** 3. The GitOps pipeline (when connected to Git and a cluster): provision/delete and status, and their jobs. */
+export function createPipeline(
+  config: Config,
+  logger: Logger,
+  deps: { stores: StoreRepository; tx: Transactor; audit: AuditLog; secrets: SecretBox; metrics: Metrics; knex: Knex; conn: PipelineConnections },
+): Pipeline {
+  const { conn } = deps;
+  const pipelineMetrics = new PipelineMetrics(deps.metrics.registry, deps.knex);
+  const provision = new ProvisionService({
+    stores: deps.stores,
+    tx: deps.tx,
+    writer: conn.writer,
+    cluster: conn.cluster,
+    secrets: deps.secrets,
+    metrics: pipelineMetrics,
+    logger,
+    settings: {
+      rootApplication: config.cluster.rootApp,
+      pullRequests: config.gitops.mode === 'pull-request',
+      render: {
+        repoUrl: config.gitops.repoUrl!,
+        targetRevision: config.gitops.branch,
+        argocdNamespace: config.cluster.argocdNamespace,
+        ...(config.pipeline.clusterIssuer ? { clusterIssuer: config.pipeline.clusterIssuer } : {}),
+        ...(config.pipeline.ingressClass ? { ingressClassName: config.pipeline.ingressClass } : {}),
       },
-    });
-    const status = new StatusService({
-      stores: storeRepo,
-      cluster: conn.cluster,
-      metrics: pipelineMetrics,
-      audit,
-      logger,
-      settings: { readyTimeoutMs: config.pipeline.readyTimeoutMs, includes: conn.includes, pullRequest: conn.pullRequest },
-    });
-    pipeline = { provision, status, jobs: pipelineJobs({ provision, status, retryDelayMs: config.pipeline.retryDelayMs, statusIntervalMs: config.pipeline.statusIntervalMs }) };
-  }
+    },
+  });
+  const status = new StatusService({
+    stores: deps.stores,
+    tx: deps.tx,
+    cluster: conn.cluster,
+    metrics: pipelineMetrics,
+    audit: deps.audit,
+    logger,
+    settings: { readyTimeoutMs: config.pipeline.readyTimeoutMs, includes: conn.includes, pullRequest: conn.pullRequest },
+  });
+  return {
+    provision,
+    status,
+    jobs: pipelineJobs({ provision, status, retryDelayMs: config.pipeline.retryDelayMs, statusIntervalMs: config.pipeline.statusIntervalMs }),
+  };
+}
 
-  // HTTP
+/** 4. The HTTP app: logging, metrics, the public routes, authenticate, the API, the dashboard, errors. */
+export function createHttpApp(
+  config: Config,
+  logger: Logger,
+  d: {
+    knex: Knex;
+    repos: Repositories;
+    services: Services;
+    metrics: Metrics;
+    registry: ApiRegistry;
+    secrets: SecretBox;
+    cluster?: PipelineConnections['cluster'];
+    ui?: RequestHandler;
+  },
+): Express {
+  const { services, registry } = d;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxyHops);
@@ -146,71 +191,81 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
       serializers: { req: (r: { id: unknown; method: string; url: string }) => ({ id: r.id, method: r.method, url: redactUrl(r.url) }) },
     }),
   );
-  app.use(metrics.httpMiddleware());
+  app.use(d.metrics.httpMiddleware());
   app.use(apiSecurityHeaders());
   app.use(express.json({ limit: '64kb' }));
 
-  const ops = Router();
-  const Health = z.object({ status: z.string(), checks: z.record(z.string(), z.string()).optional() });
-  registry.route(ops, '', { method: 'get', path: '/healthz', summary: 'Liveness: the process answers', tag: 'operations', auth: false, responses: { 200: { description: 'Alive', schema: Health } } }, (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  registry.route(ops, '', { method: 'get', path: '/readyz', summary: 'Readiness: database reachable and migrations applied', tag: 'operations', auth: false, responses: { 200: { description: 'Ready', schema: Health }, 503: { description: 'Not ready' } } }, async (_req, res) => {
-    try {
-      await knex.raw('SELECT 1');
-    } catch {
-      throw new ServiceUnavailableError('The database is unreachable.');
-    }
-    if (!(await migrationsApplied(knex))) throw new ServiceUnavailableError('Database migrations are not applied yet.');
-    res.json({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
-  });
-  registry.route(ops, '', { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', auth: false, responses: { 200: { description: 'Prometheus text format' } } }, async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
   app.use(['/healthz', '/readyz', '/metrics', '/api'], noStore);
-  app.use(ops);
-
+  app.use(operationsController({ registry, knex: d.knex, metrics: d.metrics }));
+  let doc: Record<string, unknown> | undefined;
+  const openapi = () => (doc ??= buildOpenApi(registry, { version: VERSION }));
+  const info = platformInfoController({
+    registry,
+    prefix: API_PREFIX,
+    openapi,
+    docsPage: () => renderDocsPage(openapi()),
+    info: () => ({ version: VERSION, cluster: config.clusterSimulated ? 'simulated' : d.cluster ? 'kubernetes' : 'none', gitopsMode: config.gitops.mode }),
+  });
   const publicApi = Router();
-  registry.route(publicApi, API_PREFIX, { method: 'get', path: '/openapi.json', summary: 'This API’s OpenAPI 3.1 document', tag: 'operations', auth: false, responses: { 200: { description: 'OpenAPI document' } } }, (_req, res) => {
-    res.json(openapi());
+  publicApi.use(info.api);
+  const loginThrottle = new LoginThrottle(d.knex, {
+    perPair: config.loginFailuresPer15Min,
+    perAddress: config.loginFailuresPerAddressPer15Min,
+    perAccount: config.loginFailuresPerAccountPer15Min,
   });
-  const PlatformInfo = z.object({ version: z.string(), cluster: z.enum(['simulated', 'kubernetes', 'none']), gitopsMode: z.enum(['push', 'pull-request']) });
-  registry.route(publicApi, API_PREFIX, { method: 'get', path: '/platform', summary: 'What this platform runs on (e.g. a simulated cluster)', tag: 'operations', auth: false, responses: { 200: { description: 'Platform facts', schema: PlatformInfo } } }, (_req, res) => {
-    res.json({ version: VERSION, cluster: config.clusterSimulated ? 'simulated' : conn ? 'kubernetes' : 'none', gitopsMode: config.gitops.mode });
-  });
-  const loginThrottle = new LoginThrottle(knex, { perPair: config.loginFailuresPer15Min, perAddress: config.loginFailuresPerAddressPer15Min, perAccount: config.loginFailuresPerAccountPer15Min });
-  publicApi.use(authController({ users, registry, prefix: API_PREFIX, loginThrottle, signupLimiter: createSignupRateLimiter(knex, config.signupsPerAddressPerHour) }));
-  publicApi.use(sessionController({ users, sessions, throttle: loginThrottle, registry, prefix: API_PREFIX }));
+  publicApi.use(
+    authController({
+      users: services.users,
+      registry,
+      prefix: API_PREFIX,
+      loginThrottle,
+      signupLimiter: createSignupRateLimiter(d.knex, config.signupsPerAddressPerHour),
+    }),
+  );
+  publicApi.use(sessionController({ users: services.users, sessions: services.sessions, throttle: loginThrottle, registry, prefix: API_PREFIX }));
   app.use(API_PREFIX, publicApi);
-  const docs = Router();
-  registry.route(docs, '/api', { method: 'get', path: '/docs', summary: 'Rendered API reference', tag: 'operations', auth: false, responses: { 200: { description: 'HTML page' } } }, (_req, res) => {
-    const html = renderDocsPage(openapi());
-    res.setHeader('Content-Security-Policy', docsPageCsp(html));
-    res.setHeader('Cache-Control', 'no-cache');
-    res.type('html').send(html);
-  });
-  app.use('/api', docs);
+  app.use('/api', info.docs);
 
-  const authenticate = createAuthenticate({ config, users: userRepo, apiKeys, audit, sessions, failures: new AuthFailureSampler(audit, metrics.registry) });
-  const operatorOnly = requireOperator(audit);
+  const authenticate = createAuthenticate({
+    config,
+    users: d.repos.users,
+    apiKeys: services.apiKeys,
+    audit: services.audit,
+    sessions: services.sessions,
+    failures: new AuthFailureSampler(services.audit, d.metrics.registry),
+  });
+  const operatorOnly = requireOperator(services.audit);
   const api = Router();
   api.use(authenticate);
-  api.use(accountController({ sessions, passwords, registry, prefix: API_PREFIX }));
-  api.use(meController({ users, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
-  api.use(apiKeyController({ apiKeys, registry, prefix: API_PREFIX }));
-  api.use(storeController({ stores, registry, prefix: API_PREFIX, secrets, rateLimiter: createStoreRateLimiter(knex, config.createRateLimitPerMinute) }));
-  if (conn) api.use(storeHealthController({ stores, cluster: conn.cluster, registry, prefix: API_PREFIX }));
-  api.use(auditController({ audit: auditRepo, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
+  api.use(accountController({ sessions: services.sessions, passwords: services.passwords, registry, prefix: API_PREFIX }));
+  api.use(meController({ users: services.users, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
+  api.use(apiKeyController({ apiKeys: services.apiKeys, registry, prefix: API_PREFIX }));
+  // Always mounted, retry included: an API-only replica (no GITOPS_REPO) serves every store route.
+  api.use(storeController({ stores: services.stores, registry, prefix: API_PREFIX, secrets: d.secrets }));
+  if (d.cluster) api.use(storeHealthController({ stores: services.stores, cluster: d.cluster, registry, prefix: API_PREFIX }));
+  api.use(auditController({ audit: d.repos.audit, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
   app.use(API_PREFIX, api);
 
   // The dashboard (SvelteKit, adapter-node) on the same port: one URL is the whole product.
-  if (opts.ui) app.use(opts.ui);
+  if (d.ui) app.use(d.ui);
   app.use(notFoundHandler);
-  app.use(errorMiddleware(audit));
+  app.use(errorMiddleware(services.audit));
+  return app;
+}
 
-  let doc: Record<string, unknown> | undefined;
-  const openapi = () => (doc ??= buildOpenApi(registry, { version: VERSION }));
-
+/** The composition root: repositories → services → pipeline → HTTP app. */
+export function createPlatform(config: Config, logger: Logger, opts: { knex?: Knex; connections?: PipelineConnections; ui?: RequestHandler } = {}): Platform {
+  const knex = opts.knex ?? createKnex(config.databaseUrl, config.databasePoolMax);
+  const repositories = createRepositories(knex);
+  const tx = new KnexTransactor(knex);
+  const jobs = new AgendaJobQueue();
+  const secrets = new SecretBox(config.secretsEncryptionKey);
+  const services = createServices(config, logger, repositories, { tx, jobs, rateLimit: new PostgresCreateRateLimit(knex, config.createRateLimitPerMinute) });
+  const metrics = new Metrics(() => repositories.stores.countByStatus());
+  const conn = opts.connections;
+  const pipeline = conn ? createPipeline(config, logger, { stores: repositories.stores, tx, audit: services.audit, secrets, metrics, knex, conn }) : undefined;
+  const registry = new ApiRegistry();
+  const app = createHttpApp(config, logger, { knex, repos: repositories, services, metrics, registry, secrets, cluster: conn?.cluster, ui: opts.ui });
   return {
     config,
     knex,
@@ -218,8 +273,8 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
     app,
     registry,
     metrics,
-    services: { stores, users, apiKeys, audit },
-    repositories: { stores: storeRepo, users: userRepo },
+    services,
+    repositories,
     jobs,
     secrets,
     pipeline,

@@ -21,7 +21,12 @@ let secretFiles: ReturnType<typeof localSecrets>;
 try {
   secretFiles = localSecrets(dataDir, process.env);
 } catch (err) {
-  exitWith(new StartupFailure(`the secrets folder ${join(dataDir, 'secrets')} cannot be used (${(err as Error).message}); set DATA_DIR to a writable folder, or set JWT_SECRET, SECRETS_ENCRYPTION_KEY and DASHBOARD_SECRET`, EX_CONFIG));
+  exitWith(
+    new StartupFailure(
+      `the secrets folder ${join(dataDir, 'secrets')} cannot be used (${(err as Error).message}); set DATA_DIR to a writable folder, or set JWT_SECRET, SECRETS_ENCRYPTION_KEY and DASHBOARD_SECRET`,
+      EX_CONFIG,
+    ),
+  );
 }
 Object.assign(process.env, secretFiles.values);
 
@@ -39,10 +44,17 @@ try {
 process.env.DASHBOARD_SECRET = config.dashboardSecret;
 
 const logger = createLogger(config.logLevel);
-for (const path of secretFiles.generated) logger.warn({ path }, 'generated a secret on first start and kept it in the data folder (mode 0600); set it in the environment for production');
+for (const path of secretFiles.generated)
+  logger.warn({ path }, 'generated a secret on first start and kept it in the data folder (mode 0600); set it in the environment for production');
 // knex's own messages (a connection that failed, with its stack) go to the log as one line each.
-const knexLog = (level: 'warn' | 'error' | 'debug') => (msg: unknown) => logger[level]({ component: 'knex' }, String((msg as Error)?.message ?? msg).split('\n')[0]);
-const knex = createKnex(config.databaseUrl, config.databasePoolMax, { warn: knexLog('debug'), error: knexLog('debug'), deprecate: knexLog('warn'), debug: knexLog('debug') });
+const knexLog = (level: 'warn' | 'error' | 'debug') => (msg: unknown) =>
+  logger[level]({ component: 'knex' }, String((msg as Error)?.message ?? msg).split('\n')[0]);
+const knex = createKnex(config.databaseUrl, config.databasePoolMax, {
+  warn: knexLog('debug'),
+  error: knexLog('debug'),
+  deprecate: knexLog('warn'),
+  debug: knexLog('debug'),
+});
 
 // Migrations: retried while the database comes up (~30 s); safe when several replicas start at once.
 // A wrong password, user, database or host stops at once; either way one line says what to change.
@@ -56,7 +68,12 @@ for (let attempt = 1; ; attempt++) {
     const { transient, reason } = classifyDatabaseError(err);
     if (!transient || attempt >= 30) {
       await knex.destroy().catch(() => undefined);
-      exitWith(new StartupFailure(`the database at ${database} ${transient ? 'did not answer for 30 s' : 'refused us'} (${reason}); check DATABASE_URL`, transient ? 1 : EX_CONFIG));
+      exitWith(
+        new StartupFailure(
+          `the database at ${database} ${transient ? 'did not answer for 30 s' : 'refused us'} (${reason}); check DATABASE_URL`,
+          transient ? 1 : EX_CONFIG,
+        ),
+      );
     }
     if (attempt === 1) logger.warn({ database, reason }, 'database not reachable yet; waiting up to 30 s (DATABASE_URL)');
     await new Promise((r) => setTimeout(r, 1000));
@@ -69,7 +86,11 @@ if (config.roles.includes('worker') || config.gitops.repo) {
   connections = connectPipeline(config, logger);
   if (config.roles.includes('worker')) {
     const init = await initGitOpsRepo(config, connections.writer).catch((err: Error) => {
-      exitWith(new StartupFailure(`the GitOps repo ${config.gitops.repo} cannot be used (${err.message.split('\n')[0]}); check GITOPS_REPO${config.gitops.token ? ' and GITOPS_TOKEN' : ''}`));
+      exitWith(
+        new StartupFailure(
+          `the GitOps repo ${config.gitops.repo} cannot be used (${err.message.split('\n')[0]}); check GITOPS_REPO${config.gitops.token ? ' and GITOPS_TOKEN' : ''}`,
+        ),
+      );
     });
     if (init.created) logger.info({ sha: init.sha }, 'GitOps repo initialised from the template');
   }
@@ -86,7 +107,12 @@ if (config.roles.includes('api')) {
     s.once('error', (err: NodeJS.ErrnoException) => {
       void connections?.close().catch(() => undefined);
       void knex.destroy().catch(() => undefined);
-      const why = err.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use (another \`npm start\`?); set PORT to a free port` : err.code === 'EACCES' ? `port ${config.port} needs privileges; set PORT above 1024` : `cannot listen on ${config.host}:${config.port} (${err.code ?? err.message}); check HOST and PORT`;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? `port ${config.port} on ${config.host} is already in use (another \`npm start\`?); set PORT to a free port`
+          : err.code === 'EACCES'
+            ? `port ${config.port} needs privileges; set PORT above 1024`
+            : `cannot listen on ${config.host}:${config.port} (${err.code ?? err.message}); check HOST and PORT`;
       exitWith(new StartupFailure(why));
     });
   });

@@ -14,7 +14,7 @@ import { HelmError, lintChart, renderChart, renderChartText, parseManifests, sto
 import { containersOf, podTemplates, upgradeIdentity, worstCaseDemand } from './store-shape.ts';
 import { undocumentedValues, valuesTable, VALUES_END, VALUES_START } from './values-doc.ts';
 import { validateMiddleware } from './traefik-middleware.ts';
-import { FIXTURES } from '../../renderer/src/fixtures/stores.ts';
+import { FIXTURES } from '../../renderer/test/support/fixtures/stores.ts';
 import { renderStore } from '../../renderer/src/render-store.ts';
 
 type Obj = Record<string, unknown>;

@@ -13,7 +13,9 @@ const server = createServer((req, res) => {
     seen.push({ method: req.method, url: req.url, headers: req.headers, body: body ? JSON.parse(body) : undefined });
     if (req.url?.endsWith('/store-missing')) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"kind":"Status","code":404}');
     if (req.url?.endsWith('/store-forbidden')) return void res.writeHead(403, { 'content-type': 'application/json' }).end('{"kind":"Status","code":403}');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'x' } }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'x' } }));
   });
 });
 let kc: KubeConfig;

@@ -1,14 +1,15 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { PipelineError } from './pipeline-error.ts';
 
 /** The annotation Argo CD reads to refresh an Application now instead of at its next poll (~3 min). */
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 
 /** Asking Argo CD for a refresh failed (the commit is in Git regardless; the poll will pick it up). */
-export class RefreshError extends Error {
+export class RefreshError extends PipelineError {
   override name = 'RefreshError';
   readonly status: number | undefined;
   constructor(message: string, status: number | undefined) {
-    super(message);
+    super(message, { transient: true });
     this.status = status;
   }
 }
@@ -19,10 +20,7 @@ export class RefreshError extends Error {
  * does. Argo CD removes the annotation when done. The only write the platform makes to the cluster.
  * Resolves false when the Application does not exist (yet: the root app has not created it).
  */
-export async function requestRefresh(
-  kubeConfig: KubeConfig,
-  app: { name: string; namespace?: string; hard?: boolean },
-): Promise<boolean> {
+export async function requestRefresh(kubeConfig: KubeConfig, app: { name: string; namespace?: string; hard?: boolean }): Promise<boolean> {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   try {
     await api.patchNamespacedCustomObject(

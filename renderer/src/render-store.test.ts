@@ -8,9 +8,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { validateObject } from '../../sim/src/admission/schema.ts';
-import { FIXTURES, SETTINGS } from './fixtures/stores.ts';
+import { FIXTURES, SETTINGS } from '../test/support/fixtures/stores.ts';
 import { RenderError, renderStore, STORE_SECRET_KEYS, type RenderableStore } from './render-store.ts';
-import { crdValidator } from './testing/crd-schema.ts';
+import { crdValidator } from '../test/support/crd-schema.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HELM = process.env.HELM_BIN ?? join(ROOT, '.tools', 'bin', 'helm');
@@ -51,7 +51,9 @@ describe(renderStore.name, () => {
           ['template', `store-${store.id}`, join(ROOT, 'charts/woocommerce-store'), '--namespace', `store-${store.id}`, '-f', join(dir, 'values.yaml')],
           { maxBuffer: 32 * 1024 * 1024 },
         );
-        const docs = parseAllDocuments(stdout).map((d) => d.toJS()).filter(Boolean);
+        const docs = parseAllDocuments(stdout)
+          .map((d) => d.toJS())
+          .filter(Boolean);
         const sealed = docs.filter((d) => d.kind === 'SealedSecret');
         expect(sealed).toHaveLength(1);
         expect(sealed[0].metadata).toMatchObject({ name: 'store-secrets', namespace: `store-${store.id}` });
@@ -78,10 +80,7 @@ describe(renderStore.name, () => {
 
   it('writes exactly application.yaml and values.yaml in the store folder, never overrides.yaml', () => {
     const out = renderStore(first.store, SETTINGS);
-    expect(out.map((f) => f.path)).toEqual([
-      `stores/${first.store.id}/application.yaml`,
-      `stores/${first.store.id}/values.yaml`,
-    ]);
+    expect(out.map((f) => f.path)).toEqual([`stores/${first.store.id}/application.yaml`, `stores/${first.store.id}/values.yaml`]);
   });
 
   it('renders the Application contract: name, labels, finalizer, project, destination, sync policy, info', () => {
@@ -125,10 +124,7 @@ describe(renderStore.name, () => {
     const custom = FIXTURES.find((f) => f.name === 'custom-argocd-and-chart-path')!;
     const id = custom.store.id;
     const app = parse(files(custom.store, custom.settings)[`stores/${id}/application.yaml`]!);
-    expect(app.spec.source.helm.valueFiles).toEqual([
-      `../../../stores/${id}/values.yaml`,
-      `../../../stores/${id}/overrides.yaml`,
-    ]);
+    expect(app.spec.source.helm.valueFiles).toEqual([`../../../stores/${id}/values.yaml`, `../../../stores/${id}/overrides.yaml`]);
     expect(app.metadata.namespace).toBe('gitops-system');
   });
 

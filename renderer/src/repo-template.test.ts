@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { RenderError } from './render-store.ts';
 import { loadRepoTemplate, readTree, renderRepoTemplate } from './repo-template.ts';
-import { crdValidator } from './testing/crd-schema.ts';
+import { crdValidator } from '../test/support/crd-schema.ts';
 
 const SETTINGS = { repoUrl: 'https://git.example.com/platform/gitops.git', targetRevision: 'main' };
 const CHART = [
@@ -74,10 +74,7 @@ describe(loadRepoTemplate.name, () => {
     await writeFile(join(chartDir, 'Chart.yaml'), CHART[0]!.content);
     await writeFile(join(chartDir, 'templates', 'namespace.yaml'), CHART[1]!.content);
     const files = await loadRepoTemplate({ ...SETTINGS, chartPath: 'charts/shop' }, { chartDir });
-    expect(files.filter((f) => f.path.startsWith('charts/')).map((f) => f.path)).toEqual([
-      'charts/shop/Chart.yaml',
-      'charts/shop/templates/namespace.yaml',
-    ]);
+    expect(files.filter((f) => f.path.startsWith('charts/')).map((f) => f.path)).toEqual(['charts/shop/Chart.yaml', 'charts/shop/templates/namespace.yaml']);
     expect(files.some((f) => f.path === 'projects/stores.yaml')).toBe(true);
   });
 });

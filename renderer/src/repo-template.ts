@@ -22,11 +22,7 @@ const PLACEHOLDER = /__([A-Z][A-Z_]*[A-Z])__/g;
  * chart copied under the chart path. Pure; sorted by path so the first commit is reproducible.
  * `templateFiles` and `chartFiles` have paths relative to the template and the chart folder.
  */
-export function renderRepoTemplate(
-  settings: RepoTemplateSettings,
-  templateFiles: RepoFile[],
-  chartFiles: RepoFile[],
-): RepoFile[] {
+export function renderRepoTemplate(settings: RepoTemplateSettings, templateFiles: RepoFile[], chartFiles: RepoFile[]): RepoFile[] {
   const values: Record<string, string> = {
     REPO_URL: settings.repoUrl,
     TARGET_REVISION: settings.targetRevision,
@@ -61,10 +57,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * I/O helper: reads `gitops-repo-template/` and `charts/woocommerce-store/` of this project and
  * renders the initial repo contents.
  */
-export async function loadRepoTemplate(
-  settings: RepoTemplateSettings,
-  dirs: { templateDir?: string; chartDir?: string } = {},
-): Promise<RepoFile[]> {
+export async function loadRepoTemplate(settings: RepoTemplateSettings, dirs: { templateDir?: string; chartDir?: string } = {}): Promise<RepoFile[]> {
   const templateDir = dirs.templateDir ?? join(PROJECT_ROOT, 'gitops-repo-template');
   const chartDir = dirs.chartDir ?? join(PROJECT_ROOT, 'charts', 'woocommerce-store');
   return renderRepoTemplate(settings, await readTree(templateDir), await readTree(chartDir));

@@ -13,10 +13,25 @@ import { fetchSealingCert, loadSealingCert, readSealingCertFile, sealSecrets, se
 
 // A real self-signed RSA certificate, made like the controller makes its own (openssl here).
 const dir = mkdtempSync(join(tmpdir(), 'seal-'));
-execFileSync('openssl', [
-  'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=sealed-secret/O=sealed-secret',
-  '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-], { stdio: 'ignore' });
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=sealed-secret/O=sealed-secret',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ],
+  { stdio: 'ignore' },
+);
 const CERT = readFileSync(join(dir, 'cert.pem'), 'utf8');
 const KEY = readFileSync(join(dir, 'key.pem'), 'utf8');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

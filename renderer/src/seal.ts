@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { PipelineError } from './pipeline-error.ts';
 
 /*
  * Sealed Secrets ("kubeseal") hybrid encryption, written from the format as bitnami-labs/sealed-secrets
@@ -21,9 +22,17 @@ import type { KubeConfig } from '@kubernetes/client-node';
  *     defaults controller name "sealed-secrets-controller", namespace "kube-system".
  */
 
-/** A sealing certificate could not be read, fetched or used. Never carries secret values. */
-export class SealingError extends Error {
+/**
+ * A sealing certificate could not be read, fetched or used. Never carries secret values. Transient only
+ * when fetching it failed in a way a retry can fix (timeout, network, HTTP 5xx); a missing controller
+ * (404), a refusal (401/403), a bad certificate or no configuration are configuration errors.
+ */
+export class SealingError extends PipelineError {
   override name = 'SealingError';
+
+  constructor(message: string, options: { transient?: boolean } = {}) {
+    super(message, { transient: options.transient ?? false });
+  }
 }
 
 export type SealingScope = 'strict' | 'namespace-wide' | 'cluster-wide';
@@ -74,12 +83,7 @@ export function sealSecretValue(input: SealInput): string {
 }
 
 /** Seals every value of a Secret (strict scope to `namespace/name`); keys are kept, order sorted. */
-export function sealSecrets(
-  certPem: string,
-  namespace: string,
-  name: string,
-  data: Record<string, string>,
-): Record<string, string> {
+export function sealSecrets(certPem: string, namespace: string, name: string, data: Record<string, string>): Record<string, string> {
   const key = publicKeyPem(certPem);
   const out: Record<string, string> = {};
   for (const k of Object.keys(data).sort()) {
@@ -134,14 +138,20 @@ export async function fetchSealingCert(kubeConfig: KubeConfig, options: SealingC
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         if (res.statusCode !== 200) {
-          reject(new SealingError(`fetching the sealing certificate from ${namespace}/${name} failed: HTTP ${res.statusCode}`));
+          const status = res.statusCode ?? 0;
+          const hint = status === 404 ? ' (is the Sealed Secrets controller installed there?)' : '';
+          reject(
+            new SealingError(`fetching the sealing certificate from ${namespace}/${name} failed: HTTP ${status}${hint}`, {
+              transient: status >= 500 || status === 429,
+            }),
+          );
         } else resolve(Buffer.concat(chunks).toString('utf8'));
       });
       res.on('error', reject);
     });
-    req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new SealingError('fetching the sealing certificate timed out')));
+    req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new SealingError('fetching the sealing certificate timed out', { transient: true })));
     req.on('error', (err) =>
-      reject(err instanceof SealingError ? err : new SealingError(`fetching the sealing certificate failed: ${err.message}`)),
+      reject(err instanceof SealingError ? err : new SealingError(`fetching the sealing certificate failed: ${err.message}`, { transient: true })),
     );
     req.end();
   });
@@ -162,9 +172,7 @@ export async function readSealingCertFile(path: string): Promise<string> {
 }
 
 /** The certificate from a configured file when given, else fetched from the cluster. */
-export async function loadSealingCert(
-  source: { certFile?: string; kubeConfig?: KubeConfig } & SealingCertOptions,
-): Promise<string> {
+export async function loadSealingCert(source: { certFile?: string; kubeConfig?: KubeConfig } & SealingCertOptions): Promise<string> {
   if (source.certFile) return readSealingCertFile(source.certFile);
   if (source.kubeConfig) return fetchSealingCert(source.kubeConfig, source);
   throw new SealingError('no sealing certificate configured: give a certificate file or a kubeconfig');

@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startSim, type Sim, type SimOptions } from '../src/sim.ts';
 import { sealSecretValue, fetchSealingCert } from '../../renderer/src/seal.ts';
 import { createGitopsRepo, storeApplication, rootApp, storesProject, type GitopsRepo } from './gitops-repo-fixture.ts';
-import { startGitHttpServer } from '../../renderer/src/testing/git-http-server.ts';
+import { startGitHttpServer } from '../../gitops/test/support/git-http-server.ts';
 import { waitFor } from './wait-for.ts';
 
 const chartDir = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'mini-store');

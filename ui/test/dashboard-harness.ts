@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { startTestPlatform, type TestPlatform } from '../../api/src/testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../api/test/support/test-platform.ts';
 import { createUiHandler } from '../server.ts';
 
 const UI_DIR = fileURLToPath(new URL('..', import.meta.url));

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startPipelineHarness, type PipelineHarness } from '../../api/src/testing/pipeline-harness.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../api/test/support/pipeline-harness.ts';
 import { createUiHandler } from '../server.ts';
 import { ensureUiBuilt } from './dashboard-harness.ts';
 
@@ -23,6 +23,7 @@ const row = (name: string) => page.locator(`[data-testid="store-row"][data-store
 beforeAll(async () => {
   ensureUiBuilt();
   process.env.DASHBOARD_POLL_INTERVAL_MS = String(POLL_MS);
+  process.env.DASHBOARD_SLOW_POLL_INTERVAL_MS = String(POLL_MS * 2);
   process.env.DASHBOARD_POLL_MAX_INTERVAL_MS = String(POLL_MS * 4);
   // Pods take a couple of seconds, so a person (and this test) sees the Pending steps.
   h = await startPipelineHarness({ CLUSTER_SIMULATED: 'true' }, { timings: { podStartMs: 1000, podReadyMs: 1500 } });
@@ -48,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('Dashboard over the real pipeline', () => {
-  it('signs up, creates a store that goes Pending → Ready on its own, shows and copies its real credentials, deletes it until it is gone', async () => {
+  it('signs up, creates a store that goes Pending → Ready on its own, shows and copies its real credentials, shows it break and heal, deletes it until it is gone', async () => {
     await page.goto(`${baseUrl}/signup`);
     await page.fill('#email', 'live@example.com');
     await page.fill('#password', 'a long enough password');
@@ -79,6 +80,21 @@ describe('Dashboard over the real pipeline', () => {
     await page.click('button:has-text("Copy password")');
     await page.locator('text=Copied').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(api.body.credentials.password);
+
+    // The running store breaks (WordPress crash-loops): the open page turns Error with the pod reason,
+    // never "Setting up", and keeps the URLs and the credentials; healed, it is Ready again by itself.
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const fault = h.sim.faults.add({ type: 'crashLoop', namespace: `store-${id}`, container: 'wordpress' });
+    await page.locator('main .title [data-status="Error"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('degraded').textContent()).toMatch(/Not healthy:.*wordpress-[\w-]+: CrashLoopBackOff/);
+    expect(await page.getByTestId('phase').count()).toBe(0);
+    expect(await page.getByTestId('store-url').getAttribute('href')).toBe(api.body.url);
+    expect(await page.getByTestId('admin-password').textContent()).toBe(api.body.credentials.password);
+    h.sim.faults.remove(fault.id);
+    await page.locator('main .title [data-status="Ready"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('degraded').count()).toBe(0);
+    expect(await page.getByTestId('store-url').getAttribute('href')).toBe(api.body.url);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 
     await page.click('button:has-text("Delete store")');
     await page.locator('dialog[open] button:has-text("Delete live-shop")').click();

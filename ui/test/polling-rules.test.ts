@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/lib/backoff-delay.ts';
-import { phaseWords } from '../src/lib/phase-words.ts';
+import { PHASE_WORDS, phaseWords } from '../src/lib/phase-words.ts';
+import { STORE_PHASES } from '../../api/src/features/stores/store-lifecycle.ts';
 import { pollSettings } from '../src/lib/server/poll-settings.ts';
 import { apiBaseUrl } from '../src/lib/server/api-base-url.ts';
 import { safeNext } from '../src/lib/server/sign-in.ts';
@@ -10,10 +11,17 @@ describe('dashboard polling and session rules', () => {
     expect([0, 1, 2, 3, 4, 5, 50].map((f) => backoffDelay(f, 5000, 60_000))).toEqual([5000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
   });
 
-  it('polls every 5 s with a 60 s cap unless configured, and never faster than 100 ms', () => {
-    expect(pollSettings({})).toEqual({ intervalMs: 5000, maxIntervalMs: 60_000 });
-    expect(pollSettings({ DASHBOARD_POLL_INTERVAL_MS: '250', DASHBOARD_POLL_MAX_INTERVAL_MS: '1000' })).toEqual({ intervalMs: 250, maxIntervalMs: 1000 });
-    expect(pollSettings({ DASHBOARD_POLL_INTERVAL_MS: '5', DASHBOARD_POLL_MAX_INTERVAL_MS: 'soon' })).toEqual({ intervalMs: 5000, maxIntervalMs: 60_000 });
+  it('polls every 5 s while a store changes, every 30 s once settled, with a 60 s cap unless configured, and never faster than 100 ms', () => {
+    expect(pollSettings({})).toEqual({ intervalMs: 5000, slowIntervalMs: 30_000, maxIntervalMs: 60_000 });
+    expect(pollSettings({ DASHBOARD_POLL_INTERVAL_MS: '250', DASHBOARD_SLOW_POLL_INTERVAL_MS: '500', DASHBOARD_POLL_MAX_INTERVAL_MS: '1000' })).toEqual({ intervalMs: 250, slowIntervalMs: 500, maxIntervalMs: 1000 });
+    expect(pollSettings({ DASHBOARD_POLL_INTERVAL_MS: '5', DASHBOARD_POLL_MAX_INTERVAL_MS: 'soon' })).toEqual({ intervalMs: 5000, slowIntervalMs: 30_000, maxIntervalMs: 60_000 });
+    // The settled cadence is never faster than the changing one, and the cap never below either.
+    expect(pollSettings({ DASHBOARD_POLL_INTERVAL_MS: '2000', DASHBOARD_SLOW_POLL_INTERVAL_MS: '1000', DASHBOARD_POLL_MAX_INTERVAL_MS: '1500' })).toEqual({ intervalMs: 2000, slowIntervalMs: 2000, maxIntervalMs: 2000 });
+  });
+
+  it('has words for every phase of the store lifecycle, and for no phase it does not know', () => {
+    expect(Object.keys(PHASE_WORDS).sort()).toEqual([...STORE_PHASES].sort());
+    for (const phase of STORE_PHASES) expect(PHASE_WORDS[phase].length).toBeGreaterThan(0);
   });
 
   it('says each phase in words and shows an unknown phase as it is', () => {

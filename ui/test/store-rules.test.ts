@@ -5,6 +5,7 @@ import { checkStoreInput, domainError, storeNameError } from '../src/lib/store-r
 const names = ['ab', 'abc', 'my-shop', 'My-Shop-2', '-shop', 'shop-', 'sh_op', 'shop.x', 'a'.repeat(40), 'a'.repeat(41), '1-2', 'über', 'a b c', '---', '9lives'];
 const domains = ['shop.example.com', 'example', 'EXAMPLE.com', ' shop.example.com ', '10.0.0.1', 'a.123', '123.example.com', '-a.example.com', 'a-.example.com', 'a..example.com', `${'a'.repeat(64)}.com`, `${'a'.repeat(63)}.com`, `${'a.'.repeat(127)}com`, 'sh_op.example.com', 'xn--bcher-kva.example', 'shop.example.com.', 'localhost', 'a.b'];
 
+// The dashboard imports the API's rule module; this proves the API's zod schema applies it the same way.
 describe('store rules in the browser', () => {
   it.each(names)('accepts or refuses the name %j exactly as the API does', (name) => {
     const api = CreateStoreBody.safeParse({ name });

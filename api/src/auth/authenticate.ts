@@ -10,6 +10,7 @@ import type { AuditLog } from '../features/audit/audit-log.ts';
 import { API_KEY_PREFIX, ApiKeyService } from '../features/api-keys/api-key-service.ts';
 import type { UserRepository } from '../features/users/user-repository.ts';
 import type { AuthContext } from './auth-context.ts';
+import { actorFor, requestOrigin } from './actor.ts';
 import type { UserModel } from '../db/models/user-model.ts';
 import type { SessionService } from '../features/auth/session-service.ts';
 import type { AuthFailureSampler } from '../features/auth/auth-failure-sampler.ts';
@@ -60,7 +61,12 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
             const token = String(raw);
             Promise.resolve()
               .then(() => jwks(decodeProtectedHeader(token), { payload: '', signature: '' } as never))
-              .then((key) => done(null, (key instanceof KeyObject ? key : KeyObject.from(key as Parameters<typeof KeyObject.from>[0])).export({ type: 'spki', format: 'pem' })))
+              .then((key) =>
+                done(
+                  null,
+                  (key instanceof KeyObject ? key : KeyObject.from(key as Parameters<typeof KeyObject.from>[0])).export({ type: 'spki', format: 'pem' }),
+                ),
+              )
               .catch((err) => done(err));
           },
         }
@@ -77,12 +83,15 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
           // External identity provider: the user is found, or created on first sight, by its e-mail claim.
           const email = typeof payload.email === 'string' ? payload.email.toLowerCase() : undefined;
           if (!email) return done(null, false, { message: 'token has no email claim' });
-          user = (await users.findByEmail(email)) ?? (await users.insert({ email, password_hash: null, role: config.operatorEmails.includes(email) ? 'operator' : 'user' }));
+          user =
+            (await users.findByEmail(email)) ??
+            (await users.insert({ email, password_hash: null, role: config.operatorEmails.includes(email) ? 'operator' : 'user' }));
         } else {
           if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return done(null, false, { message: 'token subject is not a user id' });
           user = await users.findById(payload.sub);
           // A password change ends the tokens issued before it (`pwc`: the change they were issued after).
-          if (user && (payload.pwc ?? 0) !== (user.password_changed_at ? new Date(user.password_changed_at).getTime() : 0)) return done(null, false, { message: 'token predates a password change' });
+          if (user && (payload.pwc ?? 0) !== (user.password_changed_at ? new Date(user.password_changed_at).getTime() : 0))
+            return done(null, false, { message: 'token predates a password change' });
         }
         if (!user) return done(null, false, { message: 'user no longer exists' });
         done(null, toContext(user, 'jwt'));
@@ -92,7 +101,9 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
 
   const fail = async (req: Request, reason: string, identity: string | null): Promise<never> => {
     await failures.record(req, reason, identity);
-    throw new UnauthorizedError(reason === 'missing_credentials' ? 'Authentication is required: send a Bearer token or an API key.' : 'The credentials are invalid, expired or revoked.');
+    throw new UnauthorizedError(
+      reason === 'missing_credentials' ? 'Authentication is required: send a Bearer token or an API key.' : 'The credentials are invalid, expired or revoked.',
+    );
   };
 
   return async (req, res, next) => {
@@ -102,6 +113,7 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
       const user = live ? await users.findById(live.userId) : undefined;
       if (!live || !user) return fail(req, 'invalid_session', null);
       req.auth = toContext(user, 'session', undefined, live.idHash);
+      req.actor = actorFor(req.auth, req);
       return next();
     }
     const token = bearer(req);
@@ -111,11 +123,14 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
       const user = apiKey ? await users.findById(apiKey.user_id) : undefined;
       if (!apiKey || !user) return fail(req, 'invalid_api_key', ApiKeyService.visiblePrefix(key));
       req.auth = toContext(user, 'api_key', apiKey.id);
+      req.actor = actorFor(req.auth, req);
       return next();
     }
     if (!token) return fail(req, 'missing_credentials', null);
     const outcome = await new Promise<{ err?: unknown; user?: AuthContext | false; info?: unknown }>((resolve) => {
-      pp.authenticate('jwt', { session: false }, (err: unknown, user: AuthContext | false, info: unknown) => resolve({ err, user, info }))(req, res, () => resolve({}));
+      pp.authenticate('jwt', { session: false }, (err: unknown, user: AuthContext | false, info: unknown) => resolve({ err, user, info }))(req, res, () =>
+        resolve({}),
+      );
     });
     if (outcome.err && !(outcome.err instanceof Error && /JWKS|key|kid/i.test(outcome.err.message))) throw outcome.err;
     if (!outcome.user) {
@@ -123,6 +138,7 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
       return fail(req, `invalid_token: ${info?.message ?? (outcome.err as Error | undefined)?.message ?? 'rejected'}`, claimedIdentity(token));
     }
     req.auth = outcome.user;
+    req.actor = actorFor(req.auth, req);
     next();
   };
 }
@@ -131,7 +147,13 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
 export function requireOperator(audit: AuditLog): RequestHandler {
   return async (req, _res, next) => {
     if (req.auth?.role === 'operator') return next();
-    await audit.record({ action: 'authz.denied', outcome: 'failure', req, resource: `${req.method} ${req.baseUrl}${req.path}`, details: { need: 'operator' } });
+    await audit.record({
+      action: 'authz.denied',
+      outcome: 'failure',
+      actor: req.actor ?? requestOrigin(req),
+      resource: `${req.method} ${req.baseUrl}${req.path}`,
+      details: { need: 'operator' },
+    });
     throw new ForbiddenError('This needs the operator role.');
   };
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jwt from 'jsonwebtoken';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { startTestPlatform, type TestPlatform } from '../testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../test/support/test-platform.ts';
 
 let t: TestPlatform;
 beforeAll(async () => {
@@ -80,7 +80,8 @@ describe('sign-in throttling', () => {
 
   it('does not count successful sign-ins', async () => {
     await t.signUp('regular@example.com', 'my usual password');
-    for (let i = 0; i < 12; i++) expect((await t.request('POST', '/api/v1/auth/login', { body: { email: 'regular@example.com', password: 'my usual password' } })).status).toBe(200);
+    for (let i = 0; i < 12; i++)
+      expect((await t.request('POST', '/api/v1/auth/login', { body: { email: 'regular@example.com', password: 'my usual password' } })).status).toBe(200);
   });
 });
 
@@ -121,7 +122,13 @@ describe('JWT validation (passport-jwt, algorithm pinned)', () => {
   });
 
   it('writes one audit row per source address per window for a flood of junk tokens, with the rest summarised, not one row each', async () => {
-    const rows = () => t.platform.knex('audit_events').where({ action: 'auth.failure' }).count({ n: '*' }).first().then((r) => Number(r!.n));
+    const rows = () =>
+      t.platform
+        .knex('audit_events')
+        .where({ action: 'auth.failure' })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n));
     const before = await rows();
     const counted = await failuresCounted();
     for (let i = 0; i < 50; i++) expect((await t.request('GET', '/api/v1/stores', { token: `junk.${i}.token` })).status).toBe(401);
@@ -150,7 +157,9 @@ describe('API keys', () => {
     expect((await t.request('GET', '/api/v1/me', { token: key })).body.email).toBe('erin@example.com');
     expect((await t.request('GET', '/api/v1/me', { headers: { 'X-API-Key': key } })).status).toBe(200);
     const list = await t.request('GET', '/api/v1/api-keys', { token: u.token });
-    expect(list.body.items).toEqual([expect.objectContaining({ id: created.body.id, name: 'ci', prefix: key.slice(0, 11), revokedAt: null, lastUsedAt: expect.any(String) })]);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ id: created.body.id, name: 'ci', prefix: key.slice(0, 11), revokedAt: null, lastUsedAt: expect.any(String) }),
+    ]);
     expect(JSON.stringify(list.body)).not.toContain(key);
     const stored = await t.platform.knex('api_keys').where('id', created.body.id).first();
     expect(JSON.stringify(stored)).not.toContain(key);
@@ -162,7 +171,9 @@ describe('API keys', () => {
     expect(after.status).toBe(401);
     // Counted by reason; audited per address and window (the sampler's own test is in the JWT section).
     const counted = (await t.platform.metrics.registry.getMetricsAsJSON()).find((x) => x.name === 'store_platform_auth_failures_total')!;
-    expect((counted.values as Array<{ labels: { reason?: string }; value: number }>).find((v) => v.labels.reason === 'invalid_api_key')?.value).toBeGreaterThanOrEqual(1);
+    expect(
+      (counted.values as Array<{ labels: { reason?: string }; value: number }>).find((v) => v.labels.reason === 'invalid_api_key')?.value,
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('never accepts a key in the query string, and never logs it', async () => {
@@ -224,7 +235,11 @@ describe('external identity provider (JWKS)', () => {
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
     idp = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
     await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
-    ext = await startTestPlatform({ JWT_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json`, JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'stores' });
+    ext = await startTestPlatform({
+      JWT_JWKS_URL: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks.json`,
+      JWT_ISSUER: 'https://idp.example',
+      JWT_AUDIENCE: 'stores',
+    });
   });
   afterAll(async () => {
     await ext?.close();
@@ -232,7 +247,13 @@ describe('external identity provider (JWKS)', () => {
   });
 
   const token = (over: Record<string, unknown> = {}) =>
-    new SignJWT({ email: 'grace@example.com', ...over }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('stores').setSubject('idp-user-1').setExpirationTime('5m').sign(privateKey);
+    new SignJWT({ email: 'grace@example.com', ...over })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://idp.example')
+      .setAudience('stores')
+      .setSubject('idp-user-1')
+      .setExpirationTime('5m')
+      .sign(privateKey);
 
   it('accepts an RS256 token signed by the provider and creates the user on first sight', async () => {
     const res = await ext.request('GET', '/api/v1/me', { token: await token() });
@@ -241,18 +262,31 @@ describe('external identity provider (JWKS)', () => {
   });
 
   it('rejects an HS256 token even when signed with the public key material or a secret', async () => {
-    const forged = jwt.sign({ email: 'grace@example.com', iss: 'https://idp.example', aud: 'stores' }, 'guess-guess-guess-guess-guess-guess', { algorithm: 'HS256', expiresIn: 60 });
+    const forged = jwt.sign({ email: 'grace@example.com', iss: 'https://idp.example', aud: 'stores' }, 'guess-guess-guess-guess-guess-guess', {
+      algorithm: 'HS256',
+      expiresIn: 60,
+    });
     expect((await ext.request('GET', '/api/v1/me', { token: forged })).status).toBe(401);
   });
 
   it('rejects a provider token without exp, and creates no user for it', async () => {
-    const forever = await new SignJWT({ email: 'eternal@example.com' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('stores').setSubject('idp-user-2').sign(privateKey);
+    const forever = await new SignJWT({ email: 'eternal@example.com' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://idp.example')
+      .setAudience('stores')
+      .setSubject('idp-user-2')
+      .sign(privateKey);
     expect((await ext.request('GET', '/api/v1/me', { token: forever })).status).toBe(401);
     expect(await ext.platform.knex('users').where({ email: 'eternal@example.com' })).toHaveLength(0);
   });
 
   it('rejects a provider token for another audience', async () => {
-    const wrong = await new SignJWT({ email: 'grace@example.com' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.example').setAudience('other').setExpirationTime('5m').sign(privateKey);
+    const wrong = await new SignJWT({ email: 'grace@example.com' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://idp.example')
+      .setAudience('other')
+      .setExpirationTime('5m')
+      .sign(privateKey);
     expect((await ext.request('GET', '/api/v1/me', { token: wrong })).status).toBe(401);
   });
 });

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** Parses a comma-separated list. */
-const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
@@ -21,7 +26,10 @@ const EnvSchema = z.object({
   /** Which roles this process runs: `api`, `worker`, or both. */
   ROLES: list.pipe(z.array(z.enum(['api', 'worker'])).min(1)).default(['api', 'worker']),
   /** Base domain: a store's domain defaults to `<name>.<BASE_DOMAIN>`. */
-  BASE_DOMAIN: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name').default('stores.localhost.localdomain'),
+  BASE_DOMAIN: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case DNS name')
+    .default('stores.localhost.localdomain'),
   /** HS256 secret for the platform's own JWTs (at least 32 characters). Required in production; elsewhere `npm start` generates one in DATA_DIR/secrets. */
   JWT_SECRET: z.string().min(32).optional(),
   /** `iss` written into and required from JWTs. */
@@ -80,7 +88,10 @@ const EnvSchema = z.object({
   /** The repo URL as Argo CD reaches it (rendered into Applications); defaults to GITOPS_REPO. */
   GITOPS_REPO_URL: z.string().min(1).optional(),
   /** Branch the platform commits to and Argo CD follows. */
-  GITOPS_BRANCH: z.string().regex(/^[\w./-]+$/).default('main'),
+  GITOPS_BRANCH: z
+    .string()
+    .regex(/^[\w./-]+$/)
+    .default('main'),
   /** Token for an HTTPS GitOps repo (sent as basic auth with GITOPS_USERNAME; never logged). */
   GITOPS_TOKEN: z.string().min(1).optional(),
   /** User name for GITOPS_TOKEN. */
@@ -88,7 +99,10 @@ const EnvSchema = z.object({
   /** `push` commits to GITOPS_BRANCH; `pull-request` opens a pull request per change (GitHub API). */
   GITOPS_MODE: z.enum(['push', 'pull-request']).default('push'),
   /** Pull-request mode: `owner/name` of the repository on GitHub. */
-  GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/).optional(),
+  GITHUB_REPOSITORY: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/)
+    .optional(),
   /** Pull-request mode: API token. */
   GITHUB_TOKEN: z.string().min(1).optional(),
   /** Pull-request mode: REST API root (GitHub Enterprise: https://host/api/v3). */
@@ -180,7 +194,43 @@ export class ConfigError extends Error {
 }
 
 /** Names of the platform's own hosts and of common services: never a tenant's store name or domain. */
-export const BUILT_IN_RESERVED_NAMES = Object.freeze(['api', 'www', 'admin', 'dashboard', 'app', 'mail', 'smtp', 'imap', 'pop', 'mx', 'ftp', 'ns1', 'ns2', 'argocd', 'grafana', 'prometheus', 'alertmanager', 'loki', 'status', 'auth', 'login', 'sso', 'id', 'static', 'cdn', 'assets', 'docs', 'help', 'support', 'billing', 'root', 'platform', 'kubernetes', 'registry', 'git']);
+export const BUILT_IN_RESERVED_NAMES = Object.freeze([
+  'api',
+  'www',
+  'admin',
+  'dashboard',
+  'app',
+  'mail',
+  'smtp',
+  'imap',
+  'pop',
+  'mx',
+  'ftp',
+  'ns1',
+  'ns2',
+  'argocd',
+  'grafana',
+  'prometheus',
+  'alertmanager',
+  'loki',
+  'status',
+  'auth',
+  'login',
+  'sso',
+  'id',
+  'static',
+  'cdn',
+  'assets',
+  'docs',
+  'help',
+  'support',
+  'billing',
+  'root',
+  'platform',
+  'kubernetes',
+  'registry',
+  'git',
+]);
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -248,7 +298,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       mode: e.GITOPS_MODE,
       github:
         e.GITHUB_REPOSITORY && e.GITHUB_TOKEN
-          ? Object.freeze({ owner: e.GITHUB_REPOSITORY.split('/')[0]!, repo: e.GITHUB_REPOSITORY.split('/')[1]!, token: e.GITHUB_TOKEN, baseUrl: e.GITHUB_API_URL })
+          ? Object.freeze({
+              owner: e.GITHUB_REPOSITORY.split('/')[0]!,
+              repo: e.GITHUB_REPOSITORY.split('/')[1]!,
+              token: e.GITHUB_TOKEN,
+              baseUrl: e.GITHUB_API_URL,
+            })
           : undefined,
     }),
     cluster: Object.freeze({

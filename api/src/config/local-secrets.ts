@@ -18,7 +18,10 @@ export type LocalSecretName = keyof typeof SECRETS;
  * passwords readable. Production gets nothing here: there the variables are required (loadConfig says so).
  * Returns the variables to set and which files were generated or read (names and paths only, never values).
  */
-export function localSecrets(dir: string, env: Record<string, string | undefined>): { values: Partial<Record<LocalSecretName, string>>; generated: string[]; read: string[] } {
+export function localSecrets(
+  dir: string,
+  env: Record<string, string | undefined>,
+): { values: Partial<Record<LocalSecretName, string>>; generated: string[]; read: string[] } {
   const out = { values: {} as Partial<Record<LocalSecretName, string>>, generated: [] as string[], read: [] as string[] };
   if (env.NODE_ENV === 'production') return out;
   const folder = join(dir, 'secrets');

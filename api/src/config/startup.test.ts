@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../testing/test-database.ts';
-import { requestJson } from '../testing/request-json.ts';
-import { spawnApi } from '../testing/spawn-api.ts';
+import { createTestDatabase } from '../../test/support/test-database.ts';
+import { requestJson } from '../../test/support/request-json.ts';
+import { spawnApi } from '../../test/support/spawn-api.ts';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 /** The development fallback the repository used to ship: anyone could sign tokens with it. */
@@ -37,8 +37,15 @@ describe('secrets on first start', () => {
       for (const f of files) expect(api.output()).not.toContain(readFileSync(join(folder, f), 'utf8').trim());
 
       // The attack: an operator's token signed with the constant that used to be in the source.
-      const reg = await requestJson(api.baseUrl, 'POST', '/api/v1/auth/register', { body: { email: 'victim@example.com', password: 'a long enough password' } });
-      const forged = jwt.sign({ sub: reg.body.id, email: 'victim@example.com' }, OLD_CONSTANT, { algorithm: 'HS256', issuer: 'store-platform', audience: 'store-platform-api', expiresIn: 600 });
+      const reg = await requestJson(api.baseUrl, 'POST', '/api/v1/auth/register', {
+        body: { email: 'victim@example.com', password: 'a long enough password' },
+      });
+      const forged = jwt.sign({ sub: reg.body.id, email: 'victim@example.com' }, OLD_CONSTANT, {
+        algorithm: 'HS256',
+        issuer: 'store-platform',
+        audience: 'store-platform-api',
+        expiresIn: 600,
+      });
       expect((await requestJson(api.baseUrl, 'GET', '/api/v1/me', { token: forged })).status).toBe(401);
       const real = jwt.sign({ sub: reg.body.id }, jwtSecret, { algorithm: 'HS256', issuer: 'store-platform', audience: 'store-platform-api', expiresIn: 600 });
       expect((await requestJson(api.baseUrl, 'GET', '/api/v1/me', { token: real })).status).toBe(200);
@@ -55,14 +62,30 @@ describe('secrets on first start', () => {
   });
 
   it('still refuses to start in production without them', () => {
-    const r = spawnSync(process.execPath, [MAIN], { env: { ...process.env, DATABASE_URL: db.url, NODE_ENV: 'production', JWT_SECRET: '', SECRETS_ENCRYPTION_KEY: '', DATA_DIR: mkdtempSync(join(tmpdir(), 'sp-prod-')) }, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        NODE_ENV: 'production',
+        JWT_SECRET: '',
+        SECRETS_ENCRYPTION_KEY: '',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'sp-prod-')),
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.status).toBe(78);
     expect(r.stderr).toContain('JWT_SECRET');
   });
 });
 
 describe('start-up failures: one line, non-zero exit', () => {
-  const run = (env: Record<string, string>) => spawnSync(process.execPath, [MAIN], { env: { ...process.env, ROLES: 'api', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'sp-fail-')), ...env }, encoding: 'utf8', timeout: 40_000 });
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [MAIN], {
+      env: { ...process.env, ROLES: 'api', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: mkdtempSync(join(tmpdir(), 'sp-fail-')), ...env },
+      encoding: 'utf8',
+      timeout: 40_000,
+    });
 
   it('a PORT that is taken: exits 1 with one line naming PORT, and nothing keeps running', async () => {
     const blocker = createServer();
@@ -87,7 +110,9 @@ describe('start-up failures: one line, non-zero exit', () => {
     bad.pathname = '/no_such_database_here';
     const r = run({ DATABASE_URL: bad.toString() });
     expect(r.status).toBe(78);
-    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/database at 127\.0\.0\.1:5432\/no_such_database_here refused us .*does not exist.*check DATABASE_URL/)]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/database at 127\.0\.0\.1:5432\/no_such_database_here refused us .*does not exist.*check DATABASE_URL/),
+    ]);
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
   });
 

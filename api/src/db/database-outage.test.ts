@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrivatePostgres } from './private-postgres.ts';
-import { createTestDatabase } from '../testing/test-database.ts';
-import { spawnApi } from '../testing/spawn-api.ts';
-import { requestJson } from '../testing/request-json.ts';
+import { createTestDatabase } from '../../test/support/test-database.ts';
+import { spawnApi } from '../../test/support/spawn-api.ts';
+import { requestJson } from '../../test/support/request-json.ts';
 
 const call = (method: string, path: string, token?: string, body?: unknown) => requestJson(api.baseUrl, method, path, { token, body });
 
@@ -41,7 +41,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 describe('PostgreSQL restarted under a running API (requirement 24.5)', () => {
   it('answers 503 problems during the outage and recovers by itself, with nothing lost', async () => {
     await call('POST', '/api/v1/auth/register', undefined, { email: 'outage@example.com', password: 'a long enough password' });
@@ -50,7 +49,11 @@ describe('PostgreSQL restarted under a running API (requirement 24.5)', () => {
     expect(before.status).toBe(202);
 
     pgServer.stop('fast');
-    for (const [m, p, body] of [['GET', '/api/v1/stores'], ['POST', '/api/v1/stores', { name: 'during' }], ['GET', '/readyz']] as const) {
+    for (const [m, p, body] of [
+      ['GET', '/api/v1/stores'],
+      ['POST', '/api/v1/stores', { name: 'during' }],
+      ['GET', '/readyz'],
+    ] as const) {
       const res = await call(m, p, token, body);
       expect(res.status, `${m} ${p}`).toBe(503);
       expect(res.headers.get('content-type')).toMatch(/problem\+json/);

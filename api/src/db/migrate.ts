@@ -35,7 +35,10 @@ export async function migrateLatest(knex: Knex): Promise<string[]> {
     const [, applied] = (await knex.migrate.latest(migrationConfig)) as [number, string[]];
     return applied;
   } finally {
-    await knex.raw('SELECT pg_advisory_unlock(?)', [MIGRATION_LOCK_ID]).connection(conn).catch(() => undefined);
+    await knex
+      .raw('SELECT pg_advisory_unlock(?)', [MIGRATION_LOCK_ID])
+      .connection(conn)
+      .catch(() => undefined);
     await knex.client.releaseConnection(conn);
   }
 }

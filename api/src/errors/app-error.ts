@@ -54,9 +54,9 @@ export class ConflictError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
+  constructor(retryAfterSeconds: number, headers: Record<string, string> = {}) {
     super(429, 'rate_limited', 'Too Many Requests', `Too many store creations. Try again in ${retryAfterSeconds} s.`, {
-      headers: { 'Retry-After': String(retryAfterSeconds) },
+      headers: { ...headers, 'Retry-After': String(retryAfterSeconds) },
     });
   }
 }

@@ -2,7 +2,8 @@
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now, 08xxx connection exceptions
 const PG_CODES = /^(57P0[123]|08\d{3})$/;
-const MESSAGES = /Connection terminated|Knex: Timeout acquiring a connection|Client has encountered a connection error|connection error|the database system is (starting up|shutting down)/i;
+const MESSAGES =
+  /Connection terminated|Knex: Timeout acquiring a connection|Client has encountered a connection error|connection error|the database system is (starting up|shutting down)/i;
 
 /** True when an error (or its cause) says the database is unreachable: answered as 503, not 500. */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {

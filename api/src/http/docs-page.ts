@@ -1,14 +1,35 @@
 /** A self-contained HTML reference of the OpenAPI document (no CDN: works offline). */
 export function renderDocsPage(doc: Record<string, unknown>): string {
   const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const paths = doc.paths as Record<string, Record<string, { summary?: string; tags?: string[]; parameters?: Array<{ name: string; in: string; required?: boolean; description?: string }>; requestBody?: unknown; responses: Record<string, { description: string }>; security?: unknown[] }>>;
+  const paths = doc.paths as Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        tags?: string[];
+        parameters?: Array<{ name: string; in: string; required?: boolean; description?: string }>;
+        requestBody?: unknown;
+        responses: Record<string, { description: string }>;
+        security?: unknown[];
+      }
+    >
+  >;
   const ops: string[] = [];
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
-      const params = (op.parameters ?? []).map((p) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ', required' : ''}) ${esc(p.description)}</li>`).join('');
-      const body = op.requestBody ? `<details><summary>Request body schema</summary><pre>${esc(JSON.stringify((op.requestBody as { content: Record<string, { schema: unknown }> }).content['application/json']?.schema, null, 2))}</pre></details>` : '';
-      const responses = Object.entries(op.responses).map(([s, r]) => `<li><b>${esc(s)}</b> ${esc(r.description)}</li>`).join('');
-      ops.push(`<section><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3><p>${esc(op.summary)}${op.security ? ' <em>(public)</em>' : ''}</p>${params ? `<h4>Parameters</h4><ul>${params}</ul>` : ''}${body}<h4>Responses</h4><ul>${responses}</ul></section>`);
+      const params = (op.parameters ?? [])
+        .map((p) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ', required' : ''}) ${esc(p.description)}</li>`)
+        .join('');
+      const body = op.requestBody
+        ? `<details><summary>Request body schema</summary><pre>${esc(JSON.stringify((op.requestBody as { content: Record<string, { schema: unknown }> }).content['application/json']?.schema, null, 2))}</pre></details>`
+        : '';
+      const responses = Object.entries(op.responses)
+        .map(([s, r]) => `<li><b>${esc(s)}</b> ${esc(r.description)}</li>`)
+        .join('');
+      ops.push(
+        `<section><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3><p>${esc(op.summary)}${op.security ? ' <em>(public)</em>' : ''}</p>${params ? `<h4>Parameters</h4><ul>${params}</ul>` : ''}${body}<h4>Responses</h4><ul>${responses}</ul></section>`,
+      );
     }
   }
   const info = doc.info as { title: string; version: string; description: string };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { startTestPlatform, type TestPlatform } from '../testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../test/support/test-platform.ts';
 
 let t: TestPlatform;
 beforeAll(async () => {

@@ -29,25 +29,49 @@ export function buildOpenApi(registry: ApiRegistry, info: { version: string }): 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of registry.routes) {
     const parameters: unknown[] = [];
-    for (const [where, obj] of [['path', r.params], ['query', r.query]] as const) {
+    for (const [where, obj] of [
+      ['path', r.params],
+      ['query', r.query],
+    ] as const) {
       if (!obj) continue;
       for (const [name, field] of Object.entries(obj.shape)) {
         const f = field as z.ZodType;
-        parameters.push({ name, in: where, required: where === 'path' || !f.safeParse(undefined).success, description: f.description, schema: schemaOf(f, 'input') });
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || !f.safeParse(undefined).success,
+          description: f.description,
+          schema: schemaOf(f, 'input'),
+        });
       }
     }
-    for (const [name, description] of Object.entries(r.headers ?? {})) parameters.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
+    for (const [name, description] of Object.entries(r.headers ?? {}))
+      parameters.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
 
     const responses: Record<string, unknown> = {};
     for (const [status, res] of Object.entries(r.responses)) {
       const isProblem = Number(status) >= 400;
       responses[status] = {
         description: res.description,
-        ...(res.headers ? { headers: Object.fromEntries(Object.entries(res.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-        ...(res.schema || isProblem ? { content: { [isProblem ? 'application/problem+json' : 'application/json']: { schema: res.schema ? schemaOf(res.schema, 'output') : { $ref: '#/components/schemas/Problem' } } } } : {}),
+        ...(res.headers
+          ? { headers: Object.fromEntries(Object.entries(res.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) }
+          : {}),
+        ...(res.schema || isProblem
+          ? {
+              content: {
+                [isProblem ? 'application/problem+json' : 'application/json']: {
+                  schema: res.schema ? schemaOf(res.schema, 'output') : { $ref: '#/components/schemas/Problem' },
+                },
+              },
+            }
+          : {}),
       };
     }
-    if (r.auth !== false) responses['401'] ??= { description: 'Missing, invalid, expired or revoked credentials', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    if (r.auth !== false)
+      responses['401'] ??= {
+        description: 'Missing, invalid, expired or revoked credentials',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
 
     const p = (paths[toOpenApiPath(r.fullPath)] ??= {});
     p[r.method] = {
@@ -62,7 +86,11 @@ export function buildOpenApi(registry: ApiRegistry, info: { version: string }): 
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Store Platform API', version: info.version, description: 'Isolated WooCommerce stores on Kubernetes, the GitOps way. Errors are RFC 9457 problem+json.' },
+    info: {
+      title: 'Store Platform API',
+      version: info.version,
+      description: 'Isolated WooCommerce stores on Kubernetes, the GitOps way. Errors are RFC 9457 problem+json.',
+    },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }, { apiKey: [] }],
     components: {

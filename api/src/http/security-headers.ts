@@ -23,7 +23,14 @@ export const noStore: RequestHandler = (_req, res, next) => {
 /** The API reference page's policy: no script at all, only its own inline style (by hash), no framing. */
 export function docsPageCsp(html: string): string {
   const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
-  return ["default-src 'none'", `style-src ${styles.join(' ') || "'none'"}`, "img-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"].join('; ');
+  return [
+    "default-src 'none'",
+    `style-src ${styles.join(' ') || "'none'"}`,
+    "img-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 /** A URL as it may be logged: the path, never the query string (it may carry a key or token by mistake). */

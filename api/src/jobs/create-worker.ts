@@ -61,9 +61,12 @@ export function createWorker(config: Config, logger: Logger, jobs: JobDefinition
         // The lock is short (JOB_LOCK_LIFETIME_MS) so a dead worker's job is picked up again within seconds;
         // while this job runs its lock is renewed every third of that, so no other worker starts it meanwhile.
         let renewing: Promise<void> = Promise.resolve();
-        const renew = setInterval(() => {
-          renewing = renewing.then(() => job.touch()).catch((err: Error) => log.warn({ err: err.message }, 'job lock renewal failed'));
-        }, Math.max(250, Math.floor(config.jobLockLifetimeMs / 3)));
+        const renew = setInterval(
+          () => {
+            renewing = renewing.then(() => job.touch()).catch((err: Error) => log.warn({ err: err.message }, 'job lock renewal failed'));
+          },
+          Math.max(250, Math.floor(config.jobLockLifetimeMs / 3)),
+        );
         try {
           await def.run(data, ctx);
         } catch (err) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.ts';
-import { startTestPlatform, type TestPlatform } from '../testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../test/support/test-platform.ts';
 import { createWorker } from './create-worker.ts';
 import { JOBS } from './job-queue.ts';
 
@@ -93,7 +93,16 @@ describe('audit trail for operators', () => {
     const s = await t.request('POST', '/api/v1/stores', { token: u.token, body: { name: 'watched' } });
     const byStore = await t.request('GET', `/api/v1/audit?store=${s.body.id}`, { token: op.token });
     expect(byStore.status).toBe(200);
-    expect(byStore.body.items).toEqual([expect.objectContaining({ action: 'store.create', userId: u.userId, storeId: s.body.id, outcome: 'success', sourceIp: expect.any(String), requestId: expect.any(String) })]);
+    expect(byStore.body.items).toEqual([
+      expect.objectContaining({
+        action: 'store.create',
+        userId: u.userId,
+        storeId: s.body.id,
+        outcome: 'success',
+        sourceIp: expect.any(String),
+        requestId: expect.any(String),
+      }),
+    ]);
     const byUser = await t.request('GET', `/api/v1/audit?user=${u.userId}&action=user.register`, { token: op.token });
     expect(byUser.body.items).toHaveLength(1);
     const future = await t.request('GET', `/api/v1/audit?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { token: op.token });

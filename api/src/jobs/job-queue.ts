@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
+import { knexOf, type Tx } from '../db/transactor.ts';
 
 /** Job names the platform uses; handlers are defined by the worker. */
 export const JOBS = {
@@ -16,19 +16,27 @@ export const AGENDA_CHANNEL = 'agenda_jobs';
  * are committed together or not at all (durable intent). The row has agenda's own shape (PostgresBackend's
  * table, created by our migration), and a NOTIFY in the same transaction is delivered on commit only.
  */
-export class JobQueue {
-  async enqueue(trx: Knex.Transaction, name: JobName, data: Record<string, unknown>, opts: { delayMs?: number } = {}): Promise<string> {
+export interface JobQueue {
+  /** Adds a job in the caller's transaction; its id. */
+  enqueue(tx: Tx, name: JobName, data: Record<string, unknown>, opts?: { delayMs?: number }): Promise<string>;
+}
+
+/** The JobQueue over agenda's PostgreSQL table. */
+export class AgendaJobQueue implements JobQueue {
+  async enqueue(tx: Tx, name: JobName, data: Record<string, unknown>, opts: { delayMs?: number } = {}): Promise<string> {
+    const trx = knexOf(tx);
     const id = randomUUID();
     const nextRunAt = new Date(Date.now() + (opts.delayMs ?? 0));
     await trx('agenda_jobs').insert({ id, name, priority: 0, type: 'normal', next_run_at: nextRunAt, data: JSON.stringify(data), disabled: false });
-    const payload = JSON.stringify({ jobId: id, jobName: name, nextRunAt: nextRunAt.toISOString(), priority: 0, timestamp: new Date().toISOString(), source: 'store-platform' });
+    const payload = JSON.stringify({
+      jobId: id,
+      jobName: name,
+      nextRunAt: nextRunAt.toISOString(),
+      priority: 0,
+      timestamp: new Date().toISOString(),
+      source: 'store-platform',
+    });
     await trx.raw('SELECT pg_notify(?, ?)', [AGENDA_CHANNEL, payload]);
     return id;
-  }
-
-  /** Jobs of `name` for a store that have not finished yet (queued or running). */
-  async pendingFor(knex: Knex | Knex.Transaction, name: JobName, storeId: string): Promise<number> {
-    const row = (await knex('agenda_jobs').where({ name }).whereRaw("data->>'storeId' = ?", [storeId]).whereNull('last_finished_at').count({ count: '*' }).first()) as { count: string | number } | undefined;
-    return Number(row?.count ?? 0);
   }
 }

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { STORE_STATUSES } from '../db/models/store-model.ts';
+import { STORE_STATUSES } from '../features/stores/store-lifecycle.ts';
 
 /** Prometheus metrics of one process, on its own registry (no global state). */
 export class Metrics {

@@ -21,7 +21,11 @@ export function createSignupRateLimiter(knex: Knex, perHour: number): RequestHan
     keyGenerator: (req) => `address:${req.ip}`,
     handler: (_req, res, next) => {
       const retryAfter = Number(res.getHeader('Retry-After') ?? WINDOW_MS / 1000);
-      next(new AppError(429, 'too_many_signups', 'Too Many Requests', `Too many sign-ups from your address. Try again in ${Math.ceil(retryAfter / 60)} min.`, { headers: { 'Retry-After': String(retryAfter) } }));
+      next(
+        new AppError(429, 'too_many_signups', 'Too Many Requests', `Too many sign-ups from your address. Try again in ${Math.ceil(retryAfter / 60)} min.`, {
+          headers: { 'Retry-After': String(retryAfter) },
+        }),
+      );
     },
     validate: { trustProxy: false, xForwardedForHeader: false, keyGeneratorIpFallback: false },
   });

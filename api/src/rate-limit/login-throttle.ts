@@ -51,19 +51,27 @@ export class LoginThrottle {
     // Now and then, expired windows (of every limiter: one table) are dropped; counts are right without it.
     if (++this.calls % 500 === 0) void this.pairs.prune().catch(() => undefined);
     const pairKey = `${email}|${address}`;
-    const [pair, addr, account, known] = await Promise.all([this.pairs.get(pairKey), this.addresses.get(address), this.accounts.get(email), this.known.get(pairKey)]);
+    const [pair, addr, account, known] = await Promise.all([
+      this.pairs.get(pairKey),
+      this.addresses.get(address),
+      this.accounts.get(email),
+      this.known.get(pairKey),
+    ]);
     const over = (info: typeof pair, limit: number) => (info && info.totalHits >= limit ? info : undefined);
     const blocked = over(pair, this.limits.perPair) ?? over(addr, this.limits.perAddress) ?? (known ? undefined : over(account, this.limits.perAccount));
     if (blocked) {
       const retryAfter = Math.max(1, Math.ceil(((blocked.resetTime?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
-      throw new AppError(429, 'too_many_attempts', 'Too Many Requests', `Too many failed sign-ins. Try again in ${Math.ceil(retryAfter / 60)} min.`, { headers: { 'Retry-After': String(retryAfter) } });
+      throw new AppError(429, 'too_many_attempts', 'Too Many Requests', `Too many failed sign-ins. Try again in ${Math.ceil(retryAfter / 60)} min.`, {
+        headers: { 'Retry-After': String(retryAfter) },
+      });
     }
     try {
       const result = await attempt();
       await Promise.all([this.pairs.resetKey(pairKey), this.accounts.resetKey(email), this.known.increment(pairKey)]);
       return result;
     } catch (err) {
-      if (err instanceof UnauthorizedError) await Promise.all([this.pairs.increment(pairKey), this.addresses.increment(address), this.accounts.increment(email)]);
+      if (err instanceof UnauthorizedError)
+        await Promise.all([this.pairs.increment(pairKey), this.addresses.increment(address), this.accounts.increment(email)]);
       throw err;
     }
   }

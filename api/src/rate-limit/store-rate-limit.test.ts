@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../testing/test-database.ts';
-import { spawnApi } from '../testing/spawn-api.ts';
-import { requestJson } from '../testing/request-json.ts';
+import { createTestDatabase } from '../../test/support/test-database.ts';
+import { spawnApi } from '../../test/support/spawn-api.ts';
+import { requestJson } from '../../test/support/request-json.ts';
 
 type Api = Awaited<ReturnType<typeof spawnApi>>;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let a: Api;
 let b: Api;
-
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -22,7 +21,8 @@ afterAll(async () => {
 describe('store-create rate limit shared by every replica', () => {
   it('a create on one process, then another on the second within the minute → 429 rate_limited with Retry-After', async () => {
     await requestJson(a.baseUrl, 'POST', '/api/v1/auth/register', { body: { email: 'rl@example.com', password: 'a long enough password' } });
-    const token = (await requestJson(b.baseUrl, 'POST', '/api/v1/auth/login', { body: { email: 'rl@example.com', password: 'a long enough password' } })).body.accessToken;
+    const token = (await requestJson(b.baseUrl, 'POST', '/api/v1/auth/login', { body: { email: 'rl@example.com', password: 'a long enough password' } })).body
+      .accessToken;
 
     // Invalid requests and replays do not use the allowance.
     expect((await requestJson(a.baseUrl, 'POST', '/api/v1/stores', { token, body: { name: 'x' } })).status).toBe(422);
@@ -48,7 +48,8 @@ describe('store-create rate limit shared by every replica', () => {
 
   it('the window expiring lets the next create through (counter row aged in the database)', async () => {
     await requestJson(a.baseUrl, 'POST', '/api/v1/auth/register', { body: { email: 'rl2@example.com', password: 'a long enough password' } });
-    const token = (await requestJson(a.baseUrl, 'POST', '/api/v1/auth/login', { body: { email: 'rl2@example.com', password: 'a long enough password' } })).body.accessToken;
+    const token = (await requestJson(a.baseUrl, 'POST', '/api/v1/auth/login', { body: { email: 'rl2@example.com', password: 'a long enough password' } })).body
+      .accessToken;
     expect((await requestJson(a.baseUrl, 'POST', '/api/v1/stores', { token, body: { name: 'one-shop' } })).status).toBe(202);
     expect((await requestJson(b.baseUrl, 'POST', '/api/v1/stores', { token, body: { name: 'two-shop' } })).status).toBe(429);
     const { default: pg } = await import('pg');

@@ -1,3 +1,4 @@
+import type { Actor } from '../auth/actor.ts';
 import type { AuthContext } from '../auth/auth-context.ts';
 
 declare global {
@@ -5,6 +6,8 @@ declare global {
     interface Request {
       /** Set by the authenticate middleware. */
       auth?: AuthContext;
+      /** Set by the authenticate middleware with `auth`: what services are given. */
+      actor?: Actor;
     }
   }
 }

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestDatabase } from '../../../api/src/testing/test-database.ts';
+import { createTestDatabase } from '../../../api/test/support/test-database.ts';
 import { repoRoot } from '../../../argocd/test/support/cluster-manifests.ts';
 
 const script = join(repoRoot, 'scripts', 'migrate.ts');

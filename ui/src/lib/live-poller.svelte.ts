@@ -3,6 +3,7 @@ import { backoffDelay } from './backoff-delay.ts';
 type Options<T> = {
   /** Same-origin JSON endpoint of the dashboard (it calls the API with the session's token). */
   url: string;
+  /** The cadence unless `start` is given another (settled stores are polled more slowly). */
   intervalMs: number;
   maxIntervalMs: number;
   onData: (data: T) => void;
@@ -11,7 +12,7 @@ type Options<T> = {
 };
 
 /**
- * Polls `url` while started: every `intervalMs`; after failures it backs off exponentially (capped) and
+ * Polls `url` while started: every `intervalMs` (or the interval `start` was given); after failures it backs off exponentially (capped) and
  * says so in `reconnecting`, until a poll succeeds or `retryNow()` is pressed. `start()` returns the stop
  * function, so a component's `$effect` starts it and its cleanup stops it (leaving the page, or nothing
  * left to watch): after stop no request is sent, and an answer in flight is dropped.
@@ -29,15 +30,18 @@ export class LivePoller<T> {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #controller: AbortController | undefined;
   #running = false;
+  #intervalMs: number;
 
   constructor(opts: Options<T>) {
     this.#opts = opts;
+    this.#intervalMs = opts.intervalMs;
   }
 
-  start(): () => void {
+  start(intervalMs: number = this.#opts.intervalMs): () => void {
     this.#running = true;
     this.#failures = 0;
-    this.#schedule(this.#opts.intervalMs);
+    this.#intervalMs = intervalMs;
+    this.#schedule(intervalMs);
     return () => this.stop();
   }
 
@@ -83,13 +87,13 @@ export class LivePoller<T> {
       this.reconnecting = false;
       this.busy = false;
       this.#opts.onData(data);
-      if (this.#running) this.#schedule(this.#opts.intervalMs);
+      if (this.#running) this.#schedule(this.#intervalMs);
     } catch {
       if (controller.signal.aborted || !this.#running) return;
       this.#failures += 1;
       this.reconnecting = true;
       this.busy = false;
-      this.#schedule(backoffDelay(this.#failures, this.#opts.intervalMs, this.#opts.maxIntervalMs));
+      this.#schedule(backoffDelay(this.#failures, this.#intervalMs, this.#opts.maxIntervalMs));
     }
   }
 }

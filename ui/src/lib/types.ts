@@ -1,40 +1,25 @@
 /** Shapes of the REST API's answers the dashboard uses (see /api/v1/openapi.json). */
+import type { z } from 'zod';
+import type { StorePhase, StoreStatus } from '../../../api/src/features/stores/store-lifecycle.ts';
+import type { Quota as QuotaSchema, StoreDetail as StoreDetailSchema, StoreEvent as StoreEventSchema, StoreSummary as StoreSummarySchema } from '../../../api/src/features/stores/store.schema.ts';
+import type { StoreHealth as StoreHealthSchema } from '../../../api/src/features/provisioning/store-health.schema.ts';
+import type { ApiKey as ApiKeySchema } from '../../../api/src/features/api-keys/api-key.schema.ts';
+import type { MeResponse } from '../../../api/src/features/auth/auth.schema.ts';
 
-export type StoreStatus = 'Pending' | 'Ready' | 'Error' | 'Deleting';
+export type { StorePhase, StoreStatus };
 
-export type Quota = { limit: number; used: number };
-
-export type StoreSummary = {
-  id: string;
-  name: string;
-  domain: string;
-  status: StoreStatus;
-  phase: string;
-  message: string | null;
-  url?: string;
-  ownerId: string;
-  createdAt: string;
-  updatedAt: string;
-};
-
-export type StoreDetail = StoreSummary & {
-  adminUrl?: string;
-  commitSha: string | null;
-  readyAt: string | null;
-  credentials?: { username: string; password: string };
-};
-
-export type StoreEvent = { id: number; status: string; phase: string; reason: string; message: string | null; at: string };
-
-/** One pod of the store: `component` is wordpress, mysql or setup. */
-export type HealthComponent = { name: string; component?: string; ready: boolean; phase: string; restarts: number; reason: string | null };
-
+// The API's answers, typed from the zod schemas that also produce its OpenAPI document: a field the
+// API adds, renames or drops changes these types, and svelte-check fails where the dashboard disagrees.
+export type Quota = z.infer<typeof QuotaSchema>;
+export type StoreSummary = z.infer<typeof StoreSummarySchema>;
+export type StoreDetail = z.infer<typeof StoreDetailSchema>;
+export type StoreEvent = z.infer<typeof StoreEventSchema>;
 /** GET /stores/:id/health; `message` says what is wrong when unhealthy. */
-export type StoreHealth = { status: 'healthy' | 'unhealthy'; components: HealthComponent[]; message?: string };
-
-export type ApiKey = { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
-
-export type Me = { id: string; email: string; role: 'user' | 'operator'; createdAt: string; quota: Quota };
+export type StoreHealth = z.infer<typeof StoreHealthSchema>;
+/** One pod of the store: `component` is wordpress, mysql or setup. */
+export type HealthComponent = StoreHealth['components'][number];
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type Me = z.infer<typeof MeResponse>;
 
 /** RFC 9457 problem as the API writes it. */
 export type Problem = {
@@ -46,5 +31,5 @@ export type Problem = {
   errors?: { field: string; message: string; code?: string }[];
 };
 
-/** True while the store is changing by itself, so the page keeps polling. */
+/** True while the store is changing by itself: the page polls fast (settled stores slowly). */
 export const isTransient = (s: { status: StoreStatus }) => s.status === 'Pending' || s.status === 'Deleting';

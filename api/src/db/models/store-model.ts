@@ -1,7 +1,5 @@
 import { Model } from 'objection';
-
-export const STORE_STATUSES = ['Pending', 'Ready', 'Error', 'Deleting'] as const;
-export type StoreStatus = (typeof STORE_STATUSES)[number];
+import type { StorePhase, StoreStatus } from '../../features/stores/store-lifecycle.ts';
 
 /** A WooCommerce store: what should exist (Postgres is the source of truth for it). */
 export class StoreModel extends Model {
@@ -16,7 +14,7 @@ export class StoreModel extends Model {
   declare name: string;
   declare domain: string;
   declare status: StoreStatus;
-  declare phase: string;
+  declare phase: StorePhase;
   declare message: string | null;
   declare commit_sha: string | null;
   declare sealed_secrets: Record<string, string> | null;

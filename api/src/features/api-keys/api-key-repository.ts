@@ -1,8 +1,21 @@
 import type { Knex } from 'knex';
 import { ApiKeyModel } from '../../db/models/api-key-model.ts';
 
-/** SQL of the api_keys table. */
-export class ApiKeyRepository {
+/** The api_keys table. */
+export interface ApiKeyRepository {
+  insert(row: { user_id: string; name: string; prefix: string; key_hash: string }): Promise<ApiKeyModel>;
+  /** Newest first. */
+  listByUser(userId: string): Promise<ApiKeyModel[]>;
+  findById(id: string): Promise<ApiKeyModel | undefined>;
+  findByHash(hash: string): Promise<ApiKeyModel | undefined>;
+  /** Sets revoked_at once (a second revoke keeps the first time). */
+  revoke(id: string): Promise<void>;
+  /** Records use now, at most once a minute. */
+  touch(id: string): Promise<void>;
+}
+
+/** The ApiKeyRepository over PostgreSQL. */
+export class PgApiKeyRepository implements ApiKeyRepository {
   private readonly knex: Knex;
   private readonly ApiKey: typeof ApiKeyModel;
 
@@ -28,7 +41,10 @@ export class ApiKeyRepository {
   }
 
   async revoke(id: string): Promise<void> {
-    await this.ApiKey.query().patch({ revoked_at: this.knex.fn.now() as unknown as Date }).where('id', id).whereNull('revoked_at');
+    await this.ApiKey.query()
+      .patch({ revoked_at: this.knex.fn.now() as unknown as Date })
+      .where('id', id)
+      .whereNull('revoked_at');
   }
 
   /** Records use now (the guard in SQL keeps concurrent requests from all writing). */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Request } from 'express';
+import type { Actor } from '../../auth/actor.ts';
 import { ForbiddenError, NotFoundError } from '../../errors/app-error.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { ApiKeyRepository } from './api-key-repository.ts';
@@ -23,26 +23,26 @@ export class ApiKeyService {
     this.audit = audit;
   }
 
-  async create(userId: string, name: string, req: Request): Promise<{ apiKey: ApiKeyModel; key: string }> {
+  async create(actor: Actor, name: string): Promise<{ apiKey: ApiKeyModel; key: string }> {
     const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
-    const apiKey = await this.keys.insert({ user_id: userId, name, prefix: key.slice(0, PREFIX_SHOWN), key_hash: hashApiKey(key) });
-    await this.audit.record({ action: 'api_key.create', outcome: 'success', req, resource: `api_key:${apiKey.id}` });
+    const apiKey = await this.keys.insert({ user_id: actor.userId, name, prefix: key.slice(0, PREFIX_SHOWN), key_hash: hashApiKey(key) });
+    await this.audit.record({ action: 'api_key.create', outcome: 'success', actor, resource: `api_key:${apiKey.id}` });
     return { apiKey, key };
   }
 
-  list(userId: string): Promise<ApiKeyModel[]> {
-    return this.keys.listByUser(userId);
+  list(actor: Actor): Promise<ApiKeyModel[]> {
+    return this.keys.listByUser(actor.userId);
   }
 
-  async revoke(userId: string, id: string, req: Request): Promise<void> {
+  async revoke(actor: Actor, id: string): Promise<void> {
     const apiKey = await this.keys.findById(id);
     if (!apiKey) throw new NotFoundError('API key not found.');
-    if (apiKey.user_id !== userId) {
-      await this.audit.record({ action: 'authz.denied', outcome: 'failure', req, resource: `api_key:${id}` });
+    if (apiKey.user_id !== actor.userId) {
+      await this.audit.record({ action: 'authz.denied', outcome: 'failure', actor, resource: `api_key:${id}` });
       throw new ForbiddenError('This API key belongs to another user.');
     }
     await this.keys.revoke(id);
-    await this.audit.record({ action: 'api_key.revoke', outcome: 'success', req, resource: `api_key:${id}` });
+    await this.audit.record({ action: 'api_key.revoke', outcome: 'success', actor, resource: `api_key:${id}` });
   }
 
   /** The key's record when it exists and is not revoked; null otherwise. */

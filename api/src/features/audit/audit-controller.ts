@@ -34,18 +34,58 @@ const AuditEvent = z.object({
 });
 
 /** Operators read the audit trail. */
-export function auditController({ audit, registry, prefix, requireOperator }: { audit: AuditRepository; registry: ApiRegistry; prefix: string; requireOperator: RequestHandler }): Router {
+export function auditController({
+  audit,
+  registry,
+  prefix,
+  requireOperator,
+}: {
+  audit: AuditRepository;
+  registry: ApiRegistry;
+  prefix: string;
+  requireOperator: RequestHandler;
+}): Router {
   const router = Router();
   registry.route(
     router,
     prefix,
-    { method: 'get', path: '/audit', summary: 'Operators: audit events, newest first, with filters', tag: 'operators', query: AuditQuery, responses: { 200: { description: 'Audit events', schema: z.object({ items: z.array(AuditEvent) }) }, 403: { description: 'Not an operator' }, 422: { description: 'Bad filter' } } },
+    {
+      method: 'get',
+      path: '/audit',
+      summary: 'Operators: audit events, newest first, with filters',
+      tag: 'operators',
+      query: AuditQuery,
+      responses: {
+        200: { description: 'Audit events', schema: z.object({ items: z.array(AuditEvent) }) },
+        403: { description: 'Not an operator' },
+        422: { description: 'Bad filter' },
+      },
+    },
     requireOperator,
     async (req, res) => {
       const q = parseOrThrow(AuditQuery, req.query, 'query');
-      const rows = await audit.list({ userId: q.user, storeId: q.store, action: q.action, since: q.since ? new Date(q.since) : undefined, limit: q.limit, before: q.before });
+      const rows = await audit.list({
+        userId: q.user,
+        storeId: q.store,
+        action: q.action,
+        since: q.since ? new Date(q.since) : undefined,
+        limit: q.limit,
+        before: q.before,
+      });
       res.json({
-        items: rows.map((r) => ({ id: Number(r.id), at: new Date(r.at).toISOString(), action: r.action, outcome: r.outcome, userId: r.user_id, identity: r.identity, storeId: r.store_id, resource: r.resource, sourceIp: r.source_ip, requestId: r.request_id, details: r.details })),
+        items: rows.map((r) => ({
+          id: Number(r.id),
+          at: new Date(r.at).toISOString(),
+          action: r.action,
+          outcome: r.outcome,
+          userId: r.user_id,
+          identity: r.identity,
+          storeId: r.store_id,
+          resource: r.resource,
+          sourceIp: r.source_ip,
+          requestId: r.request_id,
+          details: r.details,
+        })),
       });
     },
   );

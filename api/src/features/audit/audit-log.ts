@@ -1,11 +1,13 @@
-import type { Request } from 'express';
 import type { Logger } from 'pino';
+import type { Actor, RequestOrigin } from '../../auth/actor.ts';
 import type { AuditRepository, AuditEventRow } from './audit-repository.ts';
 
 export type AuditEntry = {
   action: string;
   outcome: 'success' | 'failure';
-  req?: Request;
+  /** Who acted (or, for an anonymous request, where it came from); none for the platform's own jobs. */
+  actor?: Actor | RequestOrigin;
+  /** Overrides the actor's user id (e.g. the user a sign-in was attempted for). */
   userId?: string | null;
   identity?: string | null;
   storeId?: string | null;
@@ -27,15 +29,16 @@ export class AuditLog {
   }
 
   async record(entry: AuditEntry): Promise<void> {
+    const actor = entry.actor && 'userId' in entry.actor ? entry.actor : undefined;
     const row: Omit<AuditEventRow, 'id' | 'at'> = {
       action: entry.action,
       outcome: entry.outcome,
-      user_id: entry.userId ?? entry.req?.auth?.userId ?? null,
-      identity: entry.identity ?? entry.req?.auth?.email ?? null,
+      user_id: entry.userId !== undefined ? entry.userId : (actor?.userId ?? null),
+      identity: entry.identity ?? actor?.email ?? null,
       store_id: entry.storeId ?? null,
       resource: entry.resource ?? null,
-      source_ip: entry.req?.ip ?? null,
-      request_id: entry.req ? String(entry.req.id ?? '') || null : null,
+      source_ip: entry.actor?.ip ?? null,
+      request_id: entry.actor?.requestId ?? null,
       details: entry.details ?? {},
     };
     this.logger.info({ audit: row }, `audit ${row.action} ${row.outcome}`);

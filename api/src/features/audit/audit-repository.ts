@@ -16,8 +16,15 @@ export type AuditEventRow = {
 
 export type AuditFilter = { userId?: string; storeId?: string; action?: string; since?: Date; limit: number; before?: number };
 
-/** SQL of the audit table. */
-export class AuditRepository {
+/** The audit table (append-only). */
+export interface AuditRepository {
+  insert(row: Omit<AuditEventRow, 'id' | 'at'>): Promise<void>;
+  /** Newest first, filtered. */
+  list(f: AuditFilter): Promise<AuditEventRow[]>;
+}
+
+/** The AuditRepository over PostgreSQL. */
+export class PgAuditRepository implements AuditRepository {
   private readonly knex: Knex;
   constructor(knex: Knex) {
     this.knex = knex;

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../../testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../../test/support/test-platform.ts';
 
 // Each attack of the hardening review, run as the attacker would, against the real app and PostgreSQL.
 const DASHBOARD_SECRET = 'dashboard-secret-of-this-test-0123456789abcdef';
@@ -12,9 +12,15 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 /** What the dashboard's server sends for a browser at `ip`. */
-const viaDashboard = (ip: string, session?: string) => ({ 'x-dashboard-secret': DASHBOARD_SECRET, 'x-dashboard-client-ip': ip, ...(session ? { 'x-dashboard-session': session } : {}) });
-const login = (email: string, password: string, headers: Record<string, string> = {}) => t.request('POST', '/api/v1/auth/login', { body: { email, password }, headers });
-const dashboardSignIn = (email: string, password: string, ip = '203.0.113.10') => t.request('POST', '/api/v1/auth/sessions', { body: { email, password }, headers: viaDashboard(ip) });
+const viaDashboard = (ip: string, session?: string) => ({
+  'x-dashboard-secret': DASHBOARD_SECRET,
+  'x-dashboard-client-ip': ip,
+  ...(session ? { 'x-dashboard-session': session } : {}),
+});
+const login = (email: string, password: string, headers: Record<string, string> = {}) =>
+  t.request('POST', '/api/v1/auth/login', { body: { email, password }, headers });
+const dashboardSignIn = (email: string, password: string, ip = '203.0.113.10') =>
+  t.request('POST', '/api/v1/auth/sessions', { body: { email, password }, headers: viaDashboard(ip) });
 
 describe('dashboard sessions', () => {
   it('the session value is not an API credential: as a Bearer token, an API key, or a session header without the dashboard secret, it is 401', async () => {
@@ -50,7 +56,10 @@ describe('dashboard sessions', () => {
     const u = await t.signUp();
     const session: string = (await dashboardSignIn(u.email, u.password)).body.session;
     expect((await t.request('GET', '/api/v1/me', { headers: viaDashboard('203.0.113.10', session) })).status).toBe(200);
-    await t.platform.knex('sessions').where('user_id', u.userId).update({ last_seen_at: t.platform.knex.raw("now() - interval '31 minutes'") });
+    await t.platform
+      .knex('sessions')
+      .where('user_id', u.userId)
+      .update({ last_seen_at: t.platform.knex.raw("now() - interval '31 minutes'") });
     expect((await t.request('GET', '/api/v1/me', { headers: viaDashboard('203.0.113.10', session) })).status).toBe(401);
   });
 
@@ -59,10 +68,16 @@ describe('dashboard sessions', () => {
     const mine: string = (await dashboardSignIn(u.email, u.password, '203.0.113.20')).body.session;
     const stolen: string = (await dashboardSignIn(u.email, u.password, '198.51.100.66')).body.session;
     const oldToken = u.token;
-    const wrong = await t.request('POST', '/api/v1/me/password', { headers: viaDashboard('203.0.113.20', mine), body: { currentPassword: 'not it at all', newPassword: 'a brand new password' } });
+    const wrong = await t.request('POST', '/api/v1/me/password', {
+      headers: viaDashboard('203.0.113.20', mine),
+      body: { currentPassword: 'not it at all', newPassword: 'a brand new password' },
+    });
     expect(wrong.status).toBe(422);
     expect(wrong.body.errors[0].field).toMatch(/currentPassword/);
-    const changed = await t.request('POST', '/api/v1/me/password', { headers: viaDashboard('203.0.113.20', mine), body: { currentPassword: u.password, newPassword: 'a brand new password' } });
+    const changed = await t.request('POST', '/api/v1/me/password', {
+      headers: viaDashboard('203.0.113.20', mine),
+      body: { currentPassword: u.password, newPassword: 'a brand new password' },
+    });
     expect(changed.status).toBe(200);
     expect(changed.body.endedSessions).toBe(1);
     expect((await t.request('GET', '/api/v1/me', { headers: viaDashboard('198.51.100.66', stolen) })).status).toBe(401);
@@ -79,7 +94,10 @@ describe('one client, one address', () => {
   it('the audit trail records the browser’s address the dashboard forwards, and ignores a forwarded address without the secret', async () => {
     const u = await t.signUp();
     await dashboardSignIn(u.email, 'wrong password here', '192.0.2.77');
-    await t.request('POST', '/api/v1/auth/login', { body: { email: u.email, password: 'wrong again here' }, headers: { 'x-dashboard-client-ip': '192.0.2.99' } });
+    await t.request('POST', '/api/v1/auth/login', {
+      body: { email: u.email, password: 'wrong again here' },
+      headers: { 'x-dashboard-client-ip': '192.0.2.99' },
+    });
     const rows = await t.platform.knex('audit_events').where({ action: 'auth.login', outcome: 'failure', identity: u.email }).orderBy('id');
     expect(rows.map((r) => r.source_ip)).toEqual(['192.0.2.77', expect.stringMatching(/127\.0\.0\.1/)]);
   });
@@ -148,12 +166,29 @@ describe('sign-up limit', () => {
   afterAll(async () => s?.close());
 
   it('30 sign-ups from one address: the 11th on is refused (429, Retry-After); another address still signs up', async () => {
-    const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => s.request('POST', '/api/v1/auth/register', { body: { email: `bot${i}@example.com`, password: 'a long enough password' }, headers: viaDashboard('198.51.100.9') })).map((p) => p.then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        s.request('POST', '/api/v1/auth/register', {
+          body: { email: `bot${i}@example.com`, password: 'a long enough password' },
+          headers: viaDashboard('198.51.100.9'),
+        }),
+      ).map((p) => p.then((r) => r.status)),
+    );
     expect(statuses.filter((x) => x === 201)).toHaveLength(10);
     expect(statuses.filter((x) => x === 429)).toHaveLength(20);
-    const refused = await s.request('POST', '/api/v1/auth/register', { body: { email: 'bot-late@example.com', password: 'a long enough password' }, headers: viaDashboard('198.51.100.9') });
+    const refused = await s.request('POST', '/api/v1/auth/register', {
+      body: { email: 'bot-late@example.com', password: 'a long enough password' },
+      headers: viaDashboard('198.51.100.9'),
+    });
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await s.request('POST', '/api/v1/auth/register', { body: { email: 'human@example.com', password: 'a long enough password' }, headers: viaDashboard('203.0.113.9') })).status).toBe(201);
+    expect(
+      (
+        await s.request('POST', '/api/v1/auth/register', {
+          body: { email: 'human@example.com', password: 'a long enough password' },
+          headers: viaDashboard('203.0.113.9'),
+        })
+      ).status,
+    ).toBe(201);
     expect(Number((await s.platform.knex('users').count({ n: '*' }).first())!.n)).toBe(11);
   });
 });

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { Counter, type Registry } from 'prom-client';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { requestOrigin } from '../../auth/actor.ts';
 
 type Window = { startedAt: number; suppressed: number; reasons: Record<string, number> };
 
@@ -21,7 +22,12 @@ export class AuthFailureSampler {
     this.audit = audit;
     this.windowMs = opts.windowMs ?? 5 * 60_000;
     this.maxAddresses = opts.maxAddresses ?? 10_000;
-    this.counter = new Counter({ name: 'store_platform_auth_failures_total', help: 'Requests refused for missing or bad credentials, by reason', labelNames: ['reason'], registers: [registry] });
+    this.counter = new Counter({
+      name: 'store_platform_auth_failures_total',
+      help: 'Requests refused for missing or bad credentials, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
   }
 
   async record(req: Request, reason: string, identity: string | null): Promise<void> {
@@ -36,8 +42,17 @@ export class AuthFailureSampler {
       return;
     }
     if (!w && this.windows.size >= this.maxAddresses) this.windows.clear(); // bounded memory under a spray from many addresses
-    const summary = w && w.suppressed > 0 ? { previousWindow: { suppressed: w.suppressed, reasons: w.reasons, since: new Date(w.startedAt).toISOString() } } : {};
+    const summary =
+      w && w.suppressed > 0 ? { previousWindow: { suppressed: w.suppressed, reasons: w.reasons, since: new Date(w.startedAt).toISOString() } } : {};
     this.windows.set(address, { startedAt: now, suppressed: 0, reasons: {} });
-    await this.audit.record({ action: 'auth.failure', outcome: 'failure', req, userId: null, identity, resource: `${req.method} ${req.baseUrl}${req.path}`, details: { reason, sampled: true, windowSeconds: this.windowMs / 1000, ...summary } });
+    await this.audit.record({
+      action: 'auth.failure',
+      outcome: 'failure',
+      actor: requestOrigin(req),
+      userId: null,
+      identity,
+      resource: `${req.method} ${req.baseUrl}${req.path}`,
+      details: { reason, sampled: true, windowSeconds: this.windowMs / 1000, ...summary },
+    });
   }
 }

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { plainText } from '../../http/plain-text.ts';
 
-export const Email = plainText('An e-mail address has no control characters.').pipe(z.string().trim().toLowerCase().max(254)).pipe(z.email('Enter a valid e-mail address.')).describe('E-mail address (case-insensitive)');
+export const Email = plainText('An e-mail address has no control characters.')
+  .pipe(z.string().trim().toLowerCase().max(254))
+  .pipe(z.email('Enter a valid e-mail address.'))
+  .describe('E-mail address (case-insensitive)');
 
 export const RegisterBody = z.strictObject({
   /** E-mail address, unique regardless of case. */

@@ -39,6 +39,9 @@ export class SessionRepository {
 
   /** Drops sessions that can no longer be used. */
   async prune(idleMs: number): Promise<void> {
-    await this.knex('sessions').where('expires_at', '<=', this.knex.fn.now()).orWhere('last_seen_at', '<=', this.knex.raw('now() - make_interval(secs => ?)', [idleMs / 1000])).delete();
+    await this.knex('sessions')
+      .where('expires_at', '<=', this.knex.fn.now())
+      .orWhere('last_seen_at', '<=', this.knex.raw('now() - make_interval(secs => ?)', [idleMs / 1000]))
+      .delete();
   }
 }

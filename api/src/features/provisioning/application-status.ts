@@ -1,4 +1,4 @@
-import type { StoreStatus } from '../../db/models/store-model.ts';
+import { isRunning, type StorePhase, type StoreStatus } from '../stores/store-lifecycle.ts';
 
 /** The part of an Argo CD Application the platform reads (argoproj.io/v1alpha1, Argo CD 3.x). */
 export type ArgoApplication = {
@@ -15,12 +15,12 @@ export type ArgoApplication = {
 /** What the platform knows of the store when it maps. */
 export type StoreView = {
   status: StoreStatus;
-  phase: string;
+  phase: StorePhase;
   commitSha: string | null;
   committedAt: Date | null;
 };
 
-export type MappedStatus = { status: StoreStatus; phase: string; message: string | null; reason: string };
+export type MappedStatus = { status: StoreStatus; phase: StorePhase; message: string | null; reason: string };
 
 export type MapOptions = {
   now: Date;
@@ -28,7 +28,10 @@ export type MapOptions = {
   readyTimeoutMs: number;
   /** True when `revision` contains the store's commit (equal to it, or a descendant). */
   includesCommit: (revision: string | undefined) => boolean;
-  /** Details from the store's pods (e.g. `wordpress: CrashLoopBackOff`), for Degraded stores. */
+  /**
+   * Problems of the store's pods (e.g. `wordpress-abc: CrashLoopBackOff`), read when the Application is
+   * Degraded, or not Healthy while the store runs.
+   */
   podDetails?: string;
 };
 
@@ -44,10 +47,17 @@ const ERROR_CONDITIONS = new Set(['InvalidSpecError', 'SyncError', 'ComparisonEr
  * - Synced + Healthy at a revision that includes our commit → Ready;
  * - Degraded → Error, with pod details when known;
  * - otherwise Pending (syncing / progressing), or Error once the ready timeout has passed.
+ * A running store (Ready, or Error/degraded: it has been Ready at this commit) is never Pending again:
+ * - Degraded, or any pod problem while not Healthy → Error, phase `degraded`, with the pod reasons;
+ * - Synced + Healthy → Ready again, by itself;
+ * - anything else (a self-heal sync, a pod restarting without a reason yet) → unchanged.
+ * (One status axis, not two: the dashboard, the API and the metrics all read `status`, and a broken
+ * shop is an error to its owner whatever the cause; `phase` says which kind.)
  */
 export function mapApplicationStatus(store: StoreView, app: ArgoApplication | undefined, o: MapOptions): MappedStatus | undefined {
   if (store.status === 'Deleting') return undefined;
   if (!store.commitSha) return undefined;
+  if (isRunning(store)) return mapRunningStore(app, o);
   const timedOut = store.committedAt !== null && o.now.getTime() - store.committedAt.getTime() > o.readyTimeoutMs;
   const timeoutMessage = (what: string) => `Not ready ${Math.round(o.readyTimeoutMs / 60000)} min after the commit: ${what}.`;
 
@@ -75,7 +85,27 @@ export function mapApplicationStatus(store: StoreView, app: ArgoApplication | un
     const detail = [st.health?.message, o.podDetails].filter(Boolean).join('; ');
     return { status: 'Error', phase: 'failed', reason: 'Degraded', message: `The store is degraded${detail ? `: ${detail}` : '.'}` };
   }
-  if (timedOut) return { status: 'Error', phase: 'failed', reason: 'Timeout', message: timeoutMessage(`Argo CD reports ${st.sync?.status ?? 'Unknown'}/${health ?? 'Unknown'}`) };
-  if (synced && ours && health === 'Progressing') return { status: 'Pending', phase: 'progressing', reason: 'Progressing', message: 'Starting WordPress and MySQL.' };
+  if (timedOut)
+    return {
+      status: 'Error',
+      phase: 'failed',
+      reason: 'Timeout',
+      message: timeoutMessage(`Argo CD reports ${st.sync?.status ?? 'Unknown'}/${health ?? 'Unknown'}`),
+    };
+  if (synced && ours && health === 'Progressing')
+    return { status: 'Pending', phase: 'progressing', reason: 'Progressing', message: 'Starting WordPress and MySQL.' };
   return { status: 'Pending', phase: 'syncing', reason: 'Syncing', message: 'Argo CD is syncing the store.' };
+}
+
+/** The mapping of a store that runs: Ready ⇄ Error/degraded, never back to Pending. */
+function mapRunningStore(app: ArgoApplication | undefined, o: MapOptions): MappedStatus | undefined {
+  const st = app?.status ?? {};
+  const health = st.health?.status;
+  if (st.sync?.status === 'Synced' && health === 'Healthy' && o.includesCommit(st.sync?.revision))
+    return { status: 'Ready', phase: 'ready', reason: 'Healthy', message: null };
+  if (health === 'Degraded' || (health !== 'Healthy' && o.podDetails)) {
+    const detail = [health === 'Degraded' ? st.health?.message : undefined, o.podDetails].filter(Boolean).join('; ');
+    return { status: 'Error', phase: 'degraded', reason: 'Degraded', message: `The store is not healthy${detail ? `: ${detail}` : '.'}` };
+  }
+  return undefined;
 }

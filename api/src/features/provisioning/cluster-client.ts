@@ -1,5 +1,8 @@
 import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { ArgoApplication } from './application-status.ts';
+import { PipelineError } from '../../../../renderer/src/pipeline-error.ts';
+import { requestRefresh } from '../../../../renderer/src/argo-refresh.ts';
+import { loadSealingCert } from '../../../../renderer/src/seal.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, STORE_ID_LABEL } from '../../../../renderer/src/render-store.ts';
 
 /** Label every platform-managed Application carries (the renderer sets it; the root app has it too). */
@@ -7,11 +10,17 @@ export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 export { STORE_ID_LABEL };
 
 /** The cluster could not be reached or answered 5xx: a transient failure, retried. */
-export class ClusterUnavailableError extends Error {
+export class ClusterUnavailableError extends PipelineError {
   override name = 'ClusterUnavailableError';
+  constructor(message: string) {
+    super(message, { transient: true });
+  }
 }
 
-/** What the platform reads from (and the one annotation it patches on) the cluster. Read-only otherwise. */
+/**
+ * Every call the platform makes to the cluster, in one place: what it reads, the one annotation it
+ * patches (refresh), and the Sealed Secrets controller's certificate. Read-only otherwise.
+ */
 export interface ClusterClient {
   /** ONE list call: every platform-managed Application (label selector). */
   listStoreApplications(): Promise<ArgoApplication[]>;
@@ -21,7 +30,12 @@ export interface ClusterClient {
   namespacePhase(name: string): Promise<string | null>;
   /** Pods of a namespace matching a label selector. */
   listPods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
+  /** The Sealed Secrets controller's certificate (PEM) to seal store secrets with. */
+  sealingCertificate(): Promise<string>;
 }
+
+/** Where the sealing certificate comes from: a file, else the controller through the API server. */
+export type SealingCertSource = { certFile?: string; controllerName?: string; controllerNamespace?: string };
 
 function wrap(err: unknown): never {
   if (err instanceof ApiException && err.code < 500 && err.code !== 429) throw err;
@@ -35,28 +49,46 @@ function wrap(err: unknown): never {
 export class KubeClusterClient implements ClusterClient {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
+  private readonly kubeConfig: KubeConfig;
   private readonly argocdNamespace: string;
-  private readonly refresh: (name: string) => Promise<boolean>;
+  private readonly sealing: SealingCertSource;
+  private cert: { pem: string; at: number } | undefined;
 
-  /** `refresh` patches the refresh annotation (renderer's requestRefresh: the platform's only cluster write). */
-  constructor(kubeConfig: KubeConfig, argocdNamespace: string, refresh: (name: string) => Promise<boolean>) {
+  constructor(kubeConfig: KubeConfig, argocdNamespace: string, sealing: SealingCertSource = {}) {
+    this.kubeConfig = kubeConfig;
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.argocdNamespace = argocdNamespace;
-    this.refresh = refresh;
+    this.sealing = sealing;
   }
 
   async listStoreApplications(): Promise<ArgoApplication[]> {
     try {
-      const list = await this.custom.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: this.argocdNamespace, plural: 'applications', labelSelector: MANAGED_SELECTOR });
+      const list = await this.custom.listNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: this.argocdNamespace,
+        plural: 'applications',
+        labelSelector: MANAGED_SELECTOR,
+      });
       return (list?.items ?? []) as ArgoApplication[];
     } catch (err) {
       return wrap(err);
     }
   }
 
+  /** Patches the refresh annotation: the platform's only write to the cluster. */
   async refreshApplication(name: string): Promise<boolean> {
-    return this.refresh(name);
+    return requestRefresh(this.kubeConfig, { name, namespace: this.argocdNamespace });
+  }
+
+  /** The controller's key rotates by adding keys (old blobs keep working): fetched once, again after an hour. */
+  async sealingCertificate(): Promise<string> {
+    if (!this.cert || Date.now() - this.cert.at > 3_600_000) {
+      const pem = await loadSealingCert({ ...this.sealing, kubeConfig: this.kubeConfig });
+      this.cert = { pem, at: Date.now() };
+    }
+    return this.cert.pem;
   }
 
   async namespacePhase(name: string): Promise<string | null> {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { GitCli, GitCommandError, type GitAuth } from '../../../../renderer/src/git-cli.ts';
+import { GitCli, GitCommandError, type GitAuth } from '../../../../gitops/src/git-cli.ts';
 
 /**
  * Answers "does revision R contain commit C?" for the status job: Argo CD reports the revision it

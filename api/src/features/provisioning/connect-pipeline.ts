@@ -1,19 +1,16 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.ts';
-import { GitWriter, type RepoWriter } from '../../../../renderer/src/git-writer.ts';
-import { PullRequestGitWriter } from '../../../../renderer/src/pull-request-git-writer.ts';
+import { GitWriter, type RepoWriter } from '../../../../gitops/src/git-writer.ts';
+import { PullRequestGitWriter } from '../../../../gitops/src/pull-request-git-writer.ts';
 import { loadRepoTemplate } from '../../../../renderer/src/repo-template.ts';
-import { loadSealingCert } from '../../../../renderer/src/seal.ts';
-import { requestRefresh } from '../../../../renderer/src/argo-refresh.ts';
 import { CommitAncestry } from './commit-ancestry.ts';
 import { KubeClusterClient, type ClusterClient } from './cluster-client.ts';
 
-/** The outside world the pipeline talks to: Git, the cluster (read-only + refresh), the sealing certificate. */
+/** The outside world the pipeline talks to: Git (and its pull requests) and the cluster. */
 export type PipelineConnections = {
   writer: RepoWriter;
   cluster: ClusterClient;
-  sealingCert: () => Promise<string>;
   includes: (commit: string, revision: string) => Promise<boolean>;
   pullRequest?: (n: number) => Promise<{ merged: boolean; state: 'open' | 'closed'; mergeCommitSha: string | null }>;
   close(): Promise<void>;
@@ -28,25 +25,22 @@ export function connectPipeline(config: Config, logger: Logger): PipelineConnect
   else kc.loadFromDefault();
   const auth = g.token ? { token: g.token, username: g.username } : undefined;
   const common = { remote: g.repo, branch: g.branch, ...(auth ? { auth } : {}) };
-  const prWriter = g.mode === 'pull-request' && g.github ? new PullRequestGitWriter({ ...common, github: { owner: g.github.owner, repo: g.github.repo, token: g.github.token, baseUrl: g.github.baseUrl } }) : undefined;
+  const prWriter =
+    g.mode === 'pull-request' && g.github
+      ? new PullRequestGitWriter({ ...common, github: { owner: g.github.owner, repo: g.github.repo, token: g.github.token, baseUrl: g.github.baseUrl } })
+      : undefined;
   const writer: RepoWriter = prWriter ?? new GitWriter(common);
-  const cluster = new KubeClusterClient(kc, config.cluster.argocdNamespace, (name) => requestRefresh(kc, { name, namespace: config.cluster.argocdNamespace }));
+  const cluster = new KubeClusterClient(kc, config.cluster.argocdNamespace, {
+    certFile: config.cluster.sealedSecretsCertFile,
+    controllerName: config.cluster.sealedSecretsController,
+    controllerNamespace: config.cluster.sealedSecretsNamespace,
+  });
   const ancestry = new CommitAncestry(common);
 
-  // The controller's certificate rotates by adding keys (old blobs keep working): fetch once, refetch after an hour.
-  let cert: { pem: string; at: number } | undefined;
-  const sealingCert = async () => {
-    if (!cert || Date.now() - cert.at > 3_600_000) {
-      const pem = await loadSealingCert({ certFile: config.cluster.sealedSecretsCertFile, kubeConfig: kc, controllerName: config.cluster.sealedSecretsController, controllerNamespace: config.cluster.sealedSecretsNamespace });
-      cert = { pem, at: Date.now() };
-    }
-    return cert.pem;
-  };
   logger.info({ repo: g.repo.replace(/\/\/[^/@]*@/, '//***@'), branch: g.branch, mode: g.mode, cluster: kc.getCurrentCluster()?.server }, 'pipeline connected');
   return {
     writer,
     cluster,
-    sealingCert,
     includes: (c, r) => ancestry.includes(c, r),
     pullRequest: prWriter ? (n) => prWriter.getPullRequest(n) : undefined,
     close: async () => {
@@ -58,6 +52,10 @@ export function connectPipeline(config: Config, logger: Logger): PipelineConnect
 
 /** Fills an empty GitOps repo from gitops-repo-template/ and the chart (does nothing if it has commits). */
 export async function initGitOpsRepo(config: Config, writer: RepoWriter): Promise<{ sha: string; created: boolean }> {
-  const files = await loadRepoTemplate({ repoUrl: config.gitops.repoUrl!, targetRevision: config.gitops.branch, argocdNamespace: config.cluster.argocdNamespace });
+  const files = await loadRepoTemplate({
+    repoUrl: config.gitops.repoUrl!,
+    targetRevision: config.gitops.branch,
+    argocdNamespace: config.cluster.argocdNamespace,
+  });
   return writer.init(files);
 }

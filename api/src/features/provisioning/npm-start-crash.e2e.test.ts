@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../testing/test-database.ts';
-import { requestJson } from '../../testing/request-json.ts';
+import { createTestDatabase } from '../../../test/support/test-database.ts';
+import { requestJson } from '../../../test/support/request-json.ts';
 import { JOBS } from '../../jobs/job-queue.ts';
 
 // `npm start` as a user runs it (scripts/start.ts: sim child, API and worker in one process group),
@@ -27,7 +27,18 @@ function kill9(p: ChildProcess) {
 /** `node scripts/start.ts` in its own process group; resolves with its URL once it listens. */
 async function npmStart(): Promise<{ proc: ChildProcess; baseUrl: string; output: () => string }> {
   const proc = spawn(process.execPath, [START], {
-    env: { ...process.env, DATABASE_URL: db.url, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', CREATE_RATE_LIMIT_PER_MINUTE: '100', STATUS_INTERVAL_MS: '500', JOB_POLL_INTERVAL_MS: '500', SIM_POLL_MS: '500' },
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      CREATE_RATE_LIMIT_PER_MINUTE: '100',
+      STATUS_INTERVAL_MS: '500',
+      JOB_POLL_INTERVAL_MS: '500',
+      SIM_POLL_MS: '500',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -62,7 +73,8 @@ describe('kill -9 of npm start with 5 stores Pending', () => {
     const first = await npmStart();
     const api = (method: string, path: string, o?: Parameters<typeof requestJson>[3]) => requestJson(first.baseUrl, method, path, o);
     await api('POST', '/api/v1/auth/register', { body: { email: 'owner@example.com', password: 'a long enough password' } });
-    const token = (await api('POST', '/api/v1/auth/login', { body: { email: 'owner@example.com', password: 'a long enough password' } })).body.accessToken as string;
+    const token = (await api('POST', '/api/v1/auth/login', { body: { email: 'owner@example.com', password: 'a long enough password' } })).body
+      .accessToken as string;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await api('POST', '/api/v1/stores', { token, body: { name: `crash-${i}` } });
@@ -76,7 +88,10 @@ describe('kill -9 of npm start with 5 stores Pending', () => {
     try {
       let locked = 0;
       for (let i = 0; i < 400 && locked === 0; i++) {
-        const { rows } = await client.query('SELECT count(*)::int AS n FROM agenda_jobs WHERE name = $1 AND locked_at IS NOT NULL AND last_finished_at IS NULL', [JOBS.provisionStore]);
+        const { rows } = await client.query(
+          'SELECT count(*)::int AS n FROM agenda_jobs WHERE name = $1 AND locked_at IS NOT NULL AND last_finished_at IS NULL',
+          [JOBS.provisionStore],
+        );
         locked = rows[0].n;
         if (!locked) await new Promise((r) => setTimeout(r, 10));
       }
@@ -96,10 +111,14 @@ describe('kill -9 of npm start with 5 stores Pending', () => {
         await new Promise((r) => setTimeout(r, 250));
       }
       expect(statuses).toEqual(['Ready', 'Ready', 'Ready', 'Ready', 'Ready']);
-      console.log(`npm start crash: all 5 Ready ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart listened (${locked} job(s) were locked at the kill)`);
+      console.log(
+        `npm start crash: all 5 Ready ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart listened (${locked} job(s) were locked at the kill)`,
+      );
       const repo = join(dataDir, 'gitops.git');
       for (const id of ids) {
-        const commits = execFileSync('git', ['--git-dir', repo, 'log', '--format=%H', 'main', '--', `stores/${id}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+        const commits = execFileSync('git', ['--git-dir', repo, 'log', '--format=%H', 'main', '--', `stores/${id}`], { encoding: 'utf8' })
+          .split('\n')
+          .filter(Boolean);
         expect({ id, commits: commits.length }).toEqual({ id, commits: 1 });
       }
       kill9(second.proc);

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
-import { spawnApi } from '../../testing/spawn-api.ts';
-import { startGitPushInterceptor, type PushMoment, type PushVerdict } from '../../testing/git-push-interceptor.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../../test/support/pipeline-harness.ts';
+import { spawnApi } from '../../../test/support/spawn-api.ts';
+import { startGitPushInterceptor, type PushMoment, type PushVerdict } from '../../../test/support/git-push-interceptor.ts';
 
 type Proc = Awaited<ReturnType<typeof spawnApi>>;
 let h: PipelineHarness;
@@ -105,15 +105,23 @@ describe('scale-out: two worker processes share the work', () => {
     await Promise.all([startWorker(), startWorker()]);
     const users = await Promise.all(Array.from({ length: 10 }, () => h.signUp()));
     const created = await Promise.all(
-      users.flatMap((u, i) => Array.from({ length: 5 }, (_, j) => h.request('POST', '/api/v1/stores', { token: u.token, body: { name: `fleet-${i}-${j}` } }).then((r) => ({ token: u.token, res: r })))),
+      users.flatMap((u, i) =>
+        Array.from({ length: 5 }, (_, j) =>
+          h.request('POST', '/api/v1/stores', { token: u.token, body: { name: `fleet-${i}-${j}` } }).then((r) => ({ token: u.token, res: r })),
+        ),
+      ),
     );
-    expect(created.map((c) => c.res.status).filter((s) => s !== 202), JSON.stringify(created.find((c) => c.res.status !== 202)?.res.body)).toEqual([]);
+    expect(
+      created.map((c) => c.res.status).filter((s) => s !== 202),
+      JSON.stringify(created.find((c) => c.res.status !== 202)?.res.body),
+    ).toEqual([]);
     const ids = created.map((c) => c.res.body.id as string);
     const deadline = Date.now() + 240_000;
     for (;;) {
       const rows = await h.platform.knex('stores').whereIn('id', ids).select('status', 'message');
       if (rows.every((r) => r.status === 'Ready')) break;
-      if (rows.some((r) => r.status === 'Error') || Date.now() > deadline) throw new Error(`not all Ready: ${JSON.stringify(rows.map((r) => (r.status === 'Error' ? r.message : r.status)))}`);
+      if (rows.some((r) => r.status === 'Error') || Date.now() > deadline)
+        throw new Error(`not all Ready: ${JSON.stringify(rows.map((r) => (r.status === 'Error' ? r.message : r.status)))}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(git('rev-list', '--min-parents=2', 'main').trim()).toBe(''); // linear: no merge commits

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../../../../renderer/src/testing/fake-github.ts';
-import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
+import { startFakeGitHub, type FakeGitHub } from '../../../../gitops/test/support/fake-github.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../../test/support/pipeline-harness.ts';
 
 // Pull-request mode: the platform opens a pull request per change (through a local fake of GitHub's
 // REST API, behind the same Octokit client: GITHUB_API_URL points it at GitHub for real), and the

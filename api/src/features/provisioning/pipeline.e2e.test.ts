@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPipelineHarness, type PipelineHarness } from '../../testing/pipeline-harness.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../../test/support/pipeline-harness.ts';
 
 let h: PipelineHarness;
 beforeAll(async () => {
@@ -35,10 +35,16 @@ describe('the GitOps pipeline, end to end (real PostgreSQL, git http-backend, he
     // No generated secret in clear text in any blob of the repo's history, nor in the logs.
     const secret = h.sim.store.get('v1', 'Secret', `store-${id}`, 'store-secrets') as { data: Record<string, string> } | undefined;
     expect(secret, 'the sim unsealed the SealedSecret into a Secret').toBeDefined();
-    const values = Object.entries(secret!.data).filter(([k]) => k !== 'wordpress-admin-user').map(([, v]) => Buffer.from(v, 'base64').toString('utf8'));
+    const values = Object.entries(secret!.data)
+      .filter(([k]) => k !== 'wordpress-admin-user')
+      .map(([, v]) => Buffer.from(v, 'base64').toString('utf8'));
     expect(values).toHaveLength(11);
     expect(values).toContain(ready.credentials.password);
-    const blobs = execFileSync('sh', ['-c', `git --git-dir '${h.repoPath}' rev-list --objects --all | cut -d' ' -f1 | git --git-dir '${h.repoPath}' cat-file --batch`], { maxBuffer: 256 * 1024 * 1024 }).toString('latin1');
+    const blobs = execFileSync(
+      'sh',
+      ['-c', `git --git-dir '${h.repoPath}' rev-list --objects --all | cut -d' ' -f1 | git --git-dir '${h.repoPath}' cat-file --batch`],
+      { maxBuffer: 256 * 1024 * 1024 },
+    ).toString('latin1');
     expect(blobs).toContain(`store-${id}`); // the scan does read the store's files
     const logs = h.logs.text();
     for (const v of values) {

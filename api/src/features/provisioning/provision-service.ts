@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import type { Transactor } from '../../db/transactor.ts';
 import { renderStore, storeDir, storeResourceName, STORE_SECRET_NAME, type RenderSettings } from '../../../../renderer/src/render-store.ts';
 import { sealSecrets } from '../../../../renderer/src/seal.ts';
-import type { RepoWriter } from '../../../../renderer/src/git-writer.ts';
-import type { SecretBox } from '../../auth/secret-box.ts';
+import type { RepoWriter } from '../../../../gitops/src/git-writer.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { StoreRepository } from '../stores/store-repository.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
+import { canFail, canProvision, canRemoveFromGit, type StorePhase } from '../stores/store-lifecycle.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { generateStoreSecrets } from './store-secrets.ts';
@@ -24,19 +26,28 @@ export type PipelineSettings = {
  */
 export class ProvisionService {
   private readonly stores: StoreRepository;
+  private readonly tx: Transactor;
   private readonly writer: RepoWriter;
   private readonly cluster: ClusterClient;
-  private readonly sealingCert: () => Promise<string>;
   private readonly secrets: SecretBox;
   private readonly settings: PipelineSettings;
   private readonly metrics: PipelineMetrics;
   private readonly logger: Logger;
 
-  constructor(deps: { stores: StoreRepository; writer: RepoWriter; cluster: ClusterClient; sealingCert: () => Promise<string>; secrets: SecretBox; settings: PipelineSettings; metrics: PipelineMetrics; logger: Logger }) {
+  constructor(deps: {
+    stores: StoreRepository;
+    tx: Transactor;
+    writer: RepoWriter;
+    cluster: ClusterClient;
+    secrets: SecretBox;
+    settings: PipelineSettings;
+    metrics: PipelineMetrics;
+    logger: Logger;
+  }) {
     this.stores = deps.stores;
+    this.tx = deps.tx;
     this.writer = deps.writer;
     this.cluster = deps.cluster;
-    this.sealingCert = deps.sealingCert;
     this.secrets = deps.secrets;
     this.settings = deps.settings;
     this.metrics = deps.metrics;
@@ -47,7 +58,7 @@ export class ProvisionService {
   private async ensureSecrets(store: StoreModel): Promise<Record<string, string>> {
     if (store.sealed_secrets) return store.sealed_secrets;
     const plain = generateStoreSecrets();
-    const sealed = sealSecrets(await this.sealingCert(), storeResourceName(store.id), STORE_SECRET_NAME, plain);
+    const sealed = sealSecrets(await this.cluster.sealingCertificate(), storeResourceName(store.id), STORE_SECRET_NAME, plain);
     const adminEnc = this.secrets.seal(plain['wordpress-admin-password'], store.id);
     if (await this.stores.saveSecretsOnce(store.id, sealed, plain['wordpress-admin-user'], adminEnc)) return sealed;
     // Another run won the race: use what it persisted, so the secrets never change.
@@ -56,11 +67,11 @@ export class ProvisionService {
   }
 
   /** Moves a store that is still Pending to another Pending phase (never out of Deleting or Error). */
-  private async setPendingPhase(id: string, phase: string, reason: string, message: string): Promise<void> {
-    await this.stores.knex.transaction(async (trx) => {
-      const cur = await this.stores.lockById(id, trx);
+  private async setPendingPhase(id: string, phase: StorePhase, reason: string, message: string): Promise<void> {
+    await this.tx.run(async (tx) => {
+      const cur = await this.stores.lockById(id, tx);
       if (!cur || cur.status !== 'Pending' || cur.phase === phase) return;
-      await this.stores.transition(id, { status: 'Pending', phase, reason, message }, trx);
+      await this.stores.transition(id, { status: 'Pending', phase, reason, message }, tx);
     });
   }
 
@@ -68,27 +79,30 @@ export class ProvisionService {
     const store = await this.stores.findById(storeId);
     // Only Pending stores are provisioned: Ready is never provisioned again (requirement 27.5), Error
     // waits for a retry, Deleting is the delete job's.
-    if (!store || store.status !== 'Pending') return 'skipped';
+    if (!store || !canProvision(store)) return 'skipped';
     const sealed = await this.ensureSecrets(store);
     if (store.phase === 'queued') await this.setPendingPhase(store.id, 'committing', 'Committing', 'Committing the store to Git.');
 
     // The push happens under the store's row lock: a delete requested meanwhile waits for it, so its
     // removal commit always comes after this commit and can never be undone by it.
-    const committed = await this.stores.knex.transaction(async (trx) => {
-      const cur = await this.stores.lockById(store.id, trx);
-      if (!cur || cur.status !== 'Pending') return undefined;
-      const files = renderStore({ id: cur.id, name: cur.name, domain: cur.domain, ownerId: cur.owner_id, sealedSecrets: sealed, attempt: cur.attempt }, this.settings.render);
+    const committed = await this.tx.run(async (tx) => {
+      const cur = await this.stores.lockById(store.id, tx);
+      if (!cur || !canProvision(cur)) return undefined;
+      const files = renderStore(
+        { id: cur.id, name: cur.name, domain: cur.domain, ownerId: cur.owner_id, sealedSecrets: sealed, attempt: cur.attempt },
+        this.settings.render,
+      );
       const end = this.metrics.gitDuration.startTimer();
       const result = await this.writer.apply(files, `Provision store ${cur.name} (${cur.id})${cur.attempt ? `, attempt ${cur.attempt + 1}` : ''}`);
       end();
       const awaitingReview = this.settings.pullRequests && !!result.pullRequest;
-      await this.stores.markCommitted(cur.id, { sha: result.sha, pullRequest: result.pullRequest }, trx);
+      await this.stores.markCommitted(cur.id, { sha: result.sha, pullRequest: result.pullRequest }, tx);
       await this.stores.transition(
         cur.id,
         awaitingReview
           ? { status: 'Pending', phase: 'awaiting review', reason: 'PullRequestOpened', message: `Waiting for review: ${result.pullRequest!.url}` }
           : { status: 'Pending', phase: 'committed', reason: 'Committed', message: `Committed ${result.sha.slice(0, 12)}; waiting for Argo CD.` },
-        trx,
+        tx,
       );
       return { result, awaitingReview };
     });
@@ -106,9 +120,18 @@ export class ProvisionService {
     const end = this.metrics.gitDuration.startTimer();
     const result = await this.writer.apply([{ path: storeDir(store.id), content: null }], `Delete store ${store.name} (${store.id})`);
     end();
-    await this.stores.knex.transaction(async (trx) => {
-      await this.stores.markCommitted(store.id, { sha: result.sha, pullRequest: result.pullRequest }, trx);
-      await this.stores.transition(store.id, { status: 'Deleting', phase: 'pruning', reason: 'RemovedFromGit', message: 'Removed from Git; waiting for Argo CD to prune the store and its namespace.' }, trx);
+    await this.tx.run(async (tx) => {
+      await this.stores.markCommitted(store.id, { sha: result.sha, pullRequest: result.pullRequest }, tx);
+      await this.stores.transition(
+        store.id,
+        {
+          status: 'Deleting',
+          phase: 'pruning',
+          reason: 'RemovedFromGit',
+          message: 'Removed from Git; waiting for Argo CD to prune the store and its namespace.',
+        },
+        tx,
+      );
     });
     await this.refresh(store.id);
     return 'committed';
@@ -117,25 +140,27 @@ export class ProvisionService {
   /** Best effort: asks Argo CD to look now instead of at its next poll (the commit is in Git regardless). */
   private async refresh(storeId: string): Promise<void> {
     for (const name of [this.settings.rootApplication, storeResourceName(storeId)]) {
-      await this.cluster.refreshApplication(name).catch((err) => this.logger.warn({ err: (err as Error).message, application: name }, 'refresh request failed; Argo CD will poll'));
+      await this.cluster
+        .refreshApplication(name)
+        .catch((err) => this.logger.warn({ err: (err as Error).message, application: name }, 'refresh request failed; Argo CD will poll'));
     }
   }
 
   /** The delete job gave up: the store stays Deleting, with the reason; deleting it again retries. */
   async deleteFailed(storeId: string, message: string): Promise<void> {
-    await this.stores.knex.transaction(async (trx) => {
-      const cur = await this.stores.lockById(storeId, trx);
-      if (!cur || cur.status !== 'Deleting' || cur.phase === 'pruning') return;
-      await this.stores.transition(storeId, { status: 'Deleting', phase: 'delete failed', reason: 'DeleteFailed', message }, trx);
+    await this.tx.run(async (tx) => {
+      const cur = await this.stores.lockById(storeId, tx);
+      if (!cur || !canRemoveFromGit(cur)) return;
+      await this.stores.transition(storeId, { status: 'Deleting', phase: 'delete failed', reason: 'DeleteFailed', message }, tx);
     });
   }
 
   /** Marks a store Error after its job gave up (retries exhausted or a permanent failure). */
   async fail(storeId: string, reason: string, message: string): Promise<void> {
-    await this.stores.knex.transaction(async (trx) => {
-      const cur = await this.stores.lockById(storeId, trx);
-      if (!cur || cur.status === 'Ready' || cur.status === 'Deleting') return;
-      await this.stores.transition(storeId, { status: 'Error', phase: 'failed', reason, message }, trx);
+    await this.tx.run(async (tx) => {
+      const cur = await this.stores.lockById(storeId, tx);
+      if (!cur || !canFail(cur)) return;
+      await this.stores.transition(storeId, { status: 'Error', phase: 'failed', reason, message }, tx);
     });
     this.metrics.provisionOutcomes.inc({ outcome: 'failure', reason });
   }

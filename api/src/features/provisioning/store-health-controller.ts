@@ -1,38 +1,52 @@
 import { Router } from 'express';
 import { storeResourceName } from '../../../../renderer/src/render-store.ts';
-import { z } from 'zod';
-import { parseOrThrow } from '../../http/validate.ts';
+import { actorOf } from '../../auth/actor.ts';
 import type { ApiRegistry } from '../../http/api-registry.ts';
 import { ServiceUnavailableError } from '../../errors/app-error.ts';
 import type { StoreService } from '../stores/store-service.ts';
-import { StoreDetail, StoreIdParams } from '../stores/store.schema.ts';
-import { presentStore } from '../stores/store-presenter.ts';
+import { StoreIdParams } from '../stores/store.schema.ts';
 import { ClusterUnavailableError, type ClusterClient } from './cluster-client.ts';
 import { describePods } from './store-health.ts';
+import { StoreHealth } from './store-health.schema.ts';
 
-const Health = z.object({
-  status: z.enum(['healthy', 'unhealthy']),
-  components: z.array(z.object({ name: z.string(), component: z.string(), ready: z.boolean(), phase: z.string(), restarts: z.number().int(), reason: z.string().nullable() })),
-  message: z.string().optional(),
-});
-
-/** /stores/:id/health (pods read from the cluster) and /stores/:id/retry. */
-export function storeHealthController({ stores, cluster, registry, prefix }: { stores: StoreService; cluster: ClusterClient; registry: ApiRegistry; prefix: string }): Router {
+/** /stores/:id/health: pods read from the cluster (mounted when the platform has a cluster). */
+export function storeHealthController({
+  stores,
+  cluster,
+  registry,
+  prefix,
+}: {
+  stores: StoreService;
+  cluster: ClusterClient;
+  registry: ApiRegistry;
+  prefix: string;
+}): Router {
   const router = Router();
   const problems = { 403: { description: 'Another user’s store' }, 404: { description: 'No such store' }, 422: { description: 'The id is not a UUID' } };
 
-  registry.route(
+  registry.endpoint(
     router,
     prefix,
-    { method: 'get', path: '/stores/:id/health', summary: 'Pod readiness of the store’s WordPress and MySQL, read from the cluster', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'healthy when every WordPress and MySQL pod is running and ready', schema: Health }, ...problems, 503: { description: 'The cluster cannot be reached' } } },
-    async (req, res) => {
-      const { id } = parseOrThrow(StoreIdParams, req.params, 'params');
-      await stores.getVisible(req.auth!, id, req);
+    {
+      method: 'get',
+      path: '/stores/:id/health',
+      summary: 'Pod readiness of the store’s WordPress and MySQL, read from the cluster',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: {
+        200: { description: 'healthy when every WordPress and MySQL pod is running and ready', schema: StoreHealth },
+        ...problems,
+        503: { description: 'The cluster cannot be reached' },
+      },
+    },
+    async ({ params: { id } }, req, res) => {
+      await stores.getVisible(actorOf(req), id);
       let pods;
       try {
         pods = await cluster.listPods(storeResourceName(id), 'app.kubernetes.io/component in (wordpress,mysql)');
       } catch (err) {
-        if (err instanceof ClusterUnavailableError) throw new ServiceUnavailableError('The cluster cannot be reached; the store’s health is unknown right now.');
+        if (err instanceof ClusterUnavailableError)
+          throw new ServiceUnavailableError('The cluster cannot be reached; the store’s health is unknown right now.');
         throw err;
       }
       const { components, problems: issues } = describePods(pods);
@@ -43,14 +57,5 @@ export function storeHealthController({ stores, cluster, registry, prefix }: { s
     },
   );
 
-  registry.route(
-    router,
-    prefix,
-    { method: 'post', path: '/stores/:id/retry', summary: 'Re-run a store in Error (a new commit: Argo CD does not retry a failed sync of the same revision)', tag: 'stores', params: StoreIdParams, responses: { 202: { description: 'Retry accepted: the store is Pending again', schema: StoreDetail }, 409: { description: '`not_in_error`: only a store in Error can be retried' }, ...problems } },
-    async (req, res) => {
-      const { id } = parseOrThrow(StoreIdParams, req.params, 'params');
-      res.status(202).json(presentStore(await stores.retry(req.auth!, id, req)));
-    },
-  );
   return router;
 }

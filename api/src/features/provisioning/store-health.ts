@@ -14,8 +14,15 @@ export function describePods(pods: V1Pod[]): { components: ComponentHealth[]; pr
     const component = p.metadata?.labels?.['app.kubernetes.io/component'] ?? 'unknown';
     const phase = p.status?.phase ?? 'Unknown';
     const ready = component === 'setup' ? phase === 'Succeeded' : readyCond?.status === 'True';
-    const reason = waiting ?? terminated ?? (ready ? null : readyCond?.reason ?? p.status?.reason ?? null);
-    const c = { name: p.metadata?.name ?? '?', component, ready, phase, restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0), reason: reason ?? null };
+    const reason = waiting ?? terminated ?? (ready ? null : (readyCond?.reason ?? p.status?.reason ?? null));
+    const c = {
+      name: p.metadata?.name ?? '?',
+      component,
+      ready,
+      phase,
+      restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+      reason: reason ?? null,
+    };
     components.push(c);
     if (!ready && component !== 'setup') problems.push(`${c.name}: ${reason ?? phase}`);
     if (component === 'setup' && phase === 'Failed') problems.push(`${c.name}: setup job failed`);

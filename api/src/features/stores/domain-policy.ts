@@ -8,7 +8,10 @@ import type { FieldError } from '../../errors/app-error.ts';
  * dashboard, mail, argocd, grafana, …) are refused as store names, since a store's name becomes a host
  * under the base domain.
  */
-export function nameAndDomainProblems(input: { name: string; domain?: string }, settings: { baseDomain: string; reservedNames: readonly string[] }): FieldError[] {
+export function nameAndDomainProblems(
+  input: { name: string; domain?: string },
+  settings: { baseDomain: string; reservedNames: readonly string[] },
+): FieldError[] {
   const problems: FieldError[] = [];
   const base = settings.baseDomain;
   const name = input.name.toLowerCase();
@@ -20,7 +23,11 @@ export function nameAndDomainProblems(input: { name: string; domain?: string }, 
     if (domain === base || base.endsWith(`.${domain}`)) {
       problems.push({ field: 'domain', message: `${domain} is the platform's own domain; a store cannot use it.`, code: 'domain_reserved' });
     } else if (domain.endsWith(`.${base}`)) {
-      problems.push({ field: 'domain', message: `Domains under ${base} are the platform's: each store gets ${name}.${base} by default. Leave the domain empty, or use a domain of your own.`, code: 'domain_reserved' });
+      problems.push({
+        field: 'domain',
+        message: `Domains under ${base} are the platform's: each store gets ${name}.${base} by default. Leave the domain empty, or use a domain of your own.`,
+        code: 'domain_reserved',
+      });
     }
   }
   return problems;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../../testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../../test/support/test-platform.ts';
 
 let t: TestPlatform;
 beforeAll(async () => {
@@ -14,7 +14,13 @@ describe('domains no tenant may take', () => {
     const squatter = await t.signUp();
     const res = await create(squatter.token, { name: 'decoy', domain: 'bob.shops.example.net' });
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'domain', code: 'domain_reserved', message: expect.stringContaining('Domains under shops.example.net are the platform') })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        field: 'domain',
+        code: 'domain_reserved',
+        message: expect.stringContaining('Domains under shops.example.net are the platform'),
+      }),
+    ]);
     expect(await t.platform.knex('stores').where({ name: 'decoy' })).toHaveLength(0);
     const bob = await t.signUp();
     const own = await create(bob.token, { name: 'bob' });
@@ -31,19 +37,24 @@ describe('domains no tenant may take', () => {
     const u = await t.signUp();
     const res = await create(u.token, { name: 'grabber', domain });
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'domain', code: 'domain_reserved', message: expect.stringContaining("the platform's own domain") })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ field: 'domain', code: 'domain_reserved', message: expect.stringContaining("the platform's own domain") }),
+    ]);
   });
 
-  it.each([['api'], ['www'], ['admin'], ['dashboard'], ['mail'], ['argocd'], ['grafana'], ['API'], ['billing-portal']])('the reserved name %s is refused as a store name', async (name) => {
-    const u = await t.signUp();
-    const res = await create(u.token, { name });
-    expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'name', code: 'name_reserved', message: expect.stringContaining('reserved') })]);
-    // …and as a host under the base domain, whatever the store is called.
-    const asDomain = await create(u.token, { name: 'innocent', domain: `${name.toLowerCase()}.shops.example.net` });
-    expect(asDomain.status).toBe(422);
-    expect(asDomain.body.errors[0]).toMatchObject({ field: 'domain', code: 'domain_reserved' });
-  });
+  it.each([['api'], ['www'], ['admin'], ['dashboard'], ['mail'], ['argocd'], ['grafana'], ['API'], ['billing-portal']])(
+    'the reserved name %s is refused as a store name',
+    async (name) => {
+      const u = await t.signUp();
+      const res = await create(u.token, { name });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'name', code: 'name_reserved', message: expect.stringContaining('reserved') })]);
+      // …and as a host under the base domain, whatever the store is called.
+      const asDomain = await create(u.token, { name: 'innocent', domain: `${name.toLowerCase()}.shops.example.net` });
+      expect(asDomain.status).toBe(422);
+      expect(asDomain.body.errors[0]).toMatchObject({ field: 'domain', code: 'domain_reserved' });
+    },
+  );
 
   it('a domain of the tenant’s own, even starting with www, is fine', async () => {
     const u = await t.signUp();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPlatform, type TestPlatform } from '../../testing/test-platform.ts';
+import { startTestPlatform, type TestPlatform } from '../../../test/support/test-platform.ts';
 
 let t: TestPlatform;
 beforeAll(async () => {
@@ -157,7 +157,17 @@ describe('reading and deleting', () => {
     const list = await t.request('GET', '/api/v1/stores', { token: a.token });
     expect(list.status).toBe(200);
     expect(list.body.items.map((s: any) => s.id)).toEqual([sa.body.id]);
-    expect(list.body.items[0]).toEqual({ id: sa.body.id, name: 'mine', domain: 'mine.shops.example.net', status: 'Pending', phase: 'queued', message: null, ownerId: a.userId, createdAt: expect.any(String), updatedAt: expect.any(String) });
+    expect(list.body.items[0]).toEqual({
+      id: sa.body.id,
+      name: 'mine',
+      domain: 'mine.shops.example.net',
+      status: 'Pending',
+      phase: 'queued',
+      message: null,
+      ownerId: a.userId,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
     expect(list.body.quota).toEqual({ limit: 5, used: 1 });
     const notOp = await t.request('GET', '/api/v1/stores?all=true', { token: a.token });
     expect(notOp.body.items).toHaveLength(1);
@@ -170,7 +180,11 @@ describe('reading and deleting', () => {
     const a = await t.signUp();
     const b = await t.signUp();
     const s = await t.request('POST', '/api/v1/stores', { token: a.token, body: { name: 'private' } });
-    for (const [m, p] of [['GET', ''], ['GET', '/events'], ['DELETE', '']] as const) {
+    for (const [m, p] of [
+      ['GET', ''],
+      ['GET', '/events'],
+      ['DELETE', ''],
+    ] as const) {
       expectProblem(await t.request(m, `/api/v1/stores/${s.body.id}${p}`, { token: b.token }), 403, 'forbidden');
       expectProblem(await t.request(m, `/api/v1/stores/00000000-0000-4000-8000-000000000000${p}`, { token: b.token }), 404, 'not_found');
       const bad = await t.request(m, `/api/v1/stores/not-a-uuid${p}`, { token: b.token });
@@ -192,7 +206,11 @@ describe('reading and deleting', () => {
     expect(pending.body).not.toHaveProperty('adminUrl');
     await t.platform.knex('stores').where('id', s.body.id).update({ status: 'Ready', phase: 'ready' });
     const ready = await t.request('GET', `/api/v1/stores/${s.body.id}`, { token: a.token });
-    expect(ready.body).toMatchObject({ url: 'https://readyshop.shops.example.net', adminUrl: 'https://readyshop.shops.example.net/wp-admin/', credentials: { username: 'shopadmin', password: 's3cret-admin-pw' } });
+    expect(ready.body).toMatchObject({
+      url: 'https://readyshop.shops.example.net',
+      adminUrl: 'https://readyshop.shops.example.net/wp-admin/',
+      credentials: { username: 'shopadmin', password: 's3cret-admin-pw' },
+    });
     const list = await t.request('GET', '/api/v1/stores', { token: a.token });
     expect(list.body.items[0].url).toBe('https://readyshop.shops.example.net');
     expect(list.body.items[0]).not.toHaveProperty('credentials');
@@ -202,6 +220,55 @@ describe('reading and deleting', () => {
     const seen = await t.request('GET', `/api/v1/stores/${s.body.id}`, { token: op.token });
     expect(seen.status).toBe(200);
     expect(seen.body).not.toHaveProperty('credentials');
+  });
+
+  it('keeps url, adminUrl and the owner’s credentials once Ready: while degraded and retried, not while Deleting', async () => {
+    const a = await t.signUp();
+    const s = await t.request('POST', '/api/v1/stores', { token: a.token, body: { name: 'oncereadyshop' } });
+    const enc = t.platform.secrets.seal('kept-pw', s.body.id);
+    await t.platform.knex('stores').where('id', s.body.id).update({
+      status: 'Error',
+      phase: 'degraded',
+      message: 'The store is not healthy: wordpress-1: CrashLoopBackOff',
+      ready_at: new Date(),
+      admin_username: 'admin',
+      admin_password_enc: enc,
+    });
+    const degraded = await t.request('GET', `/api/v1/stores/${s.body.id}`, { token: a.token });
+    expect(degraded.body).toMatchObject({
+      status: 'Error',
+      phase: 'degraded',
+      url: 'https://oncereadyshop.shops.example.net',
+      credentials: { password: 'kept-pw' },
+    });
+    const retried = await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: a.token });
+    expect(retried.body).toMatchObject({ status: 'Pending', phase: 'queued', url: 'https://oncereadyshop.shops.example.net' });
+    const deleting = await t.request('DELETE', `/api/v1/stores/${s.body.id}`, { token: a.token });
+    expect(deleting.body.status).toBe('Deleting');
+    expect(deleting.body).not.toHaveProperty('url');
+    expect((await t.request('GET', `/api/v1/stores/${s.body.id}`, { token: a.token })).body).not.toHaveProperty('credentials');
+  });
+
+  it('retry on an API-only replica (no GitOps repo): Error → 202 Pending with a new attempt and one provision job; anything else 409; another user 403', async () => {
+    expect(t.platform.pipeline).toBeUndefined();
+    const a = await t.signUp();
+    const b = await t.signUp();
+    const s = await t.request('POST', '/api/v1/stores', { token: a.token, body: { name: 'retryshop' } });
+    const notYet = await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: a.token });
+    expect(notYet.status).toBe(409);
+    expect(notYet.body.code).toBe('not_in_error');
+    await t.platform.knex('stores').where('id', s.body.id).update({ status: 'Error', phase: 'failed', message: 'Sync failed' });
+    expect((await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: b.token })).status).toBe(403);
+    const jobsBefore = Number((await t.platform.knex('agenda_jobs').whereRaw("data->>'storeId' = ?", [s.body.id]).count({ n: '*' }).first())!.n);
+    const retry = await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: a.token });
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({ id: s.body.id, status: 'Pending', phase: 'queued' });
+    const row = await t.platform.knex('stores').where('id', s.body.id).first();
+    expect(row.attempt).toBe(1);
+    expect(Number((await t.platform.knex('agenda_jobs').whereRaw("data->>'storeId' = ?", [s.body.id]).count({ n: '*' }).first())!.n)).toBe(jobsBefore + 1);
+    expect((await t.request('POST', `/api/v1/stores/${s.body.id}/retry`, { token: a.token })).body.code).toBe('not_in_error');
+    const doc = await t.request('GET', '/api/v1/openapi.json');
+    expect(doc.body.paths['/api/v1/stores/{id}/retry']).toHaveProperty('post');
   });
 
   it('delete: 202 Deleting with one delete job; a second call is 202 again with no new work', async () => {

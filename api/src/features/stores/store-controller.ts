@@ -1,23 +1,21 @@
-import { Router, type Request, type RequestHandler } from 'express';
-import { parseOrThrow } from '../../http/validate.ts';
+import { Router, type Request } from 'express';
 import type { ApiRegistry } from '../../http/api-registry.ts';
-import type { SecretBox } from '../../auth/secret-box.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
+import { actorOf } from '../../auth/actor.ts';
 import { ValidationError } from '../../errors/app-error.ts';
-import type { StoreService, NormalizedCreate } from './store-service.ts';
+import { rateLimitHeaders } from '../../rate-limit/create-rate-limit.ts';
+import type { StoreService } from './store-service.ts';
 import { CreateStoreBody, ListStoresQuery, StoreDetail, StoreEventList, StoreIdParams, StoreList } from './store.schema.ts';
 import { presentStore, presentStoreEvent, presentStoreSummary } from './store-presenter.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
+import { showsAccess } from './store-lifecycle.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-type Deps = { stores: StoreService; registry: ApiRegistry; rateLimiter: RequestHandler; secrets: SecretBox; prefix: string };
+type Deps = { stores: StoreService; registry: ApiRegistry; secrets: SecretBox; prefix: string };
 
-/** Per-request state the create pipeline hands from one middleware to the next. */
-type CreateState = { input: NormalizedCreate; idempotencyKey?: string };
-const createState = new WeakMap<Request, CreateState>();
-
-/** /stores routes: parse, call the service, present. */
-export function storeController({ stores, registry, rateLimiter, secrets, prefix }: Deps): Router {
+/** Every /stores route: parse (the registry), one service call, present. */
+export function storeController({ stores, registry, secrets, prefix }: Deps): Router {
   const router = Router();
   const problems = {
     401: { description: 'Not authenticated' },
@@ -26,12 +24,13 @@ export function storeController({ stores, registry, rateLimiter, secrets, prefix
     422: { description: 'The id is not a UUID' },
   };
 
+  /** The owner of a store that has been Ready gets its admin credentials (operators do not). */
   const credentialsFor = (req: Request, s: StoreModel) =>
-    s.status === 'Ready' && s.owner_id === req.auth!.userId && s.admin_password_enc
+    showsAccess({ status: s.status, readyAt: s.ready_at }) && s.owner_id === actorOf(req).userId && s.admin_password_enc
       ? { username: s.admin_username ?? 'admin', password: secrets.open(s.admin_password_enc, s.id) }
       : undefined;
 
-  registry.route(
+  registry.endpoint(
     router,
     prefix,
     {
@@ -42,39 +41,36 @@ export function storeController({ stores, registry, rateLimiter, secrets, prefix
       body: CreateStoreBody,
       headers: { 'Idempotency-Key': 'Optional client key: a repeated request with the same key returns the same store' },
       responses: {
-        202: { description: 'Accepted: the store is Pending and a worker will provision it', schema: StoreDetail, headers: { Location: 'URL of the new store' } },
+        202: {
+          description: 'Accepted: the store is Pending and a worker will provision it',
+          schema: StoreDetail,
+          headers: { Location: 'URL of the new store' },
+        },
         200: { description: 'A repeat of an earlier request: the existing store, nothing new created', schema: StoreDetail },
         409: { description: 'Same name with another domain, or an Idempotency-Key reused with another body' },
         422: { description: 'Validation failed (field errors; `domain_taken` when the domain is in use)' },
-        429: { description: '`rate_limited` (with Retry-After) or `quota_exceeded`', headers: { 'Retry-After': 'Seconds until a new create is accepted (rate limit)' } },
+        429: {
+          description: '`rate_limited` (with Retry-After) or `quota_exceeded`',
+          headers: { 'Retry-After': 'Seconds until a new create is accepted (rate limit)' },
+        },
       },
     },
-    // 1. validation, 2. replay (a replay is answered here: never rate-limited, never counted)
-    async (req, res, next) => {
-      const body = parseOrThrow(CreateStoreBody, req.body ?? {}, 'body');
+    async ({ body }, req, res) => {
       const key = req.get('idempotency-key');
-      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new ValidationError([{ field: 'Idempotency-Key', message: 'Use 1–255 visible ASCII characters.', code: 'invalid_idempotency_key' }]);
-      const state: CreateState = { input: stores.normalize(body), idempotencyKey: key };
-      const existing = await stores.findReplay(req.auth!, state.input, key);
-      if (existing) {
-        res.status(200).json(presentStore(existing, credentialsFor(req, existing)));
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+        throw new ValidationError([{ field: 'Idempotency-Key', message: 'Use 1–255 visible ASCII characters.', code: 'invalid_idempotency_key' }]);
+      const outcome = await stores.create(actorOf(req), body, key);
+      if (outcome.replayed) {
+        res.status(200).json(presentStore(outcome.store, credentialsFor(req, outcome.store)));
         return;
       }
-      createState.set(req, state);
-      next();
-    },
-    // 3. rate limit
-    rateLimiter,
-    // 4. quota, 5. domain check, 6. create — in one transaction
-    async (req, res) => {
-      const { input, idempotencyKey } = createState.get(req)!;
-      const { store, replayed } = await stores.create(req.auth!, input, idempotencyKey, req);
-      if (!replayed) res.location(`${prefix}/stores/${store.id}`);
-      res.status(replayed ? 200 : 202).json(presentStore(store));
+      res.set(rateLimitHeaders(outcome.rateLimit));
+      res.location(`${prefix}/stores/${outcome.store.id}`);
+      res.status(202).json(presentStore(outcome.store));
     },
   );
 
-  registry.route(
+  registry.endpoint(
     router,
     prefix,
     {
@@ -85,42 +81,79 @@ export function storeController({ stores, registry, rateLimiter, secrets, prefix
       query: ListStoresQuery,
       responses: { 200: { description: 'Your stores and quota', schema: StoreList }, 422: { description: 'Bad query' } },
     },
-    async (req, res) => {
-      const q = parseOrThrow(ListStoresQuery, req.query, 'query');
-      const [items, quota] = await Promise.all([stores.list(req.auth!, q.all === 'true'), stores.quota(req.auth!.userId)]);
+    async ({ query }, req, res) => {
+      const actor = actorOf(req);
+      const [items, quota] = await Promise.all([stores.list(actor, query.all === 'true'), stores.quota(actor.userId)]);
       res.json({ items: items.map(presentStoreSummary), quota });
     },
   );
 
-  registry.route(
+  registry.endpoint(
     router,
     prefix,
-    { method: 'get', path: '/stores/:id', summary: 'One store in full; url, adminUrl and the owner’s credentials when Ready', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'The store', schema: StoreDetail }, ...problems } },
-    async (req, res) => {
-      const { id } = parseOrThrow(StoreIdParams, req.params, 'params');
-      const store = await stores.getVisible(req.auth!, id, req);
+    {
+      method: 'get',
+      path: '/stores/:id',
+      summary: 'One store in full; url, adminUrl and the owner’s credentials once it has been Ready',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: { 200: { description: 'The store', schema: StoreDetail }, ...problems },
+    },
+    async ({ params }, req, res) => {
+      const store = await stores.getVisible(actorOf(req), params.id);
       res.json(presentStore(store, credentialsFor(req, store)));
     },
   );
 
-  registry.route(
+  registry.endpoint(
     router,
     prefix,
-    { method: 'delete', path: '/stores/:id', summary: 'Delete a store (asynchronous: status Deleting, then gone)', tag: 'stores', params: StoreIdParams, responses: { 202: { description: 'Deletion accepted (again on a repeat, with no new work)', schema: StoreDetail }, ...problems } },
-    async (req, res) => {
-      const { id } = parseOrThrow(StoreIdParams, req.params, 'params');
-      res.status(202).json(presentStore(await stores.requestDelete(req.auth!, id, req)));
+    {
+      method: 'delete',
+      path: '/stores/:id',
+      summary: 'Delete a store (asynchronous: status Deleting, then gone)',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: { 202: { description: 'Deletion accepted (again on a repeat, with no new work)', schema: StoreDetail }, ...problems },
+    },
+    async ({ params }, req, res) => {
+      res.status(202).json(presentStore(await stores.requestDelete(actorOf(req), params.id)));
     },
   );
 
-  registry.route(
+  registry.endpoint(
     router,
     prefix,
-    { method: 'get', path: '/stores/:id/events', summary: 'The store’s timeline: every status change and why', tag: 'stores', params: StoreIdParams, responses: { 200: { description: 'Timeline, oldest first', schema: StoreEventList }, ...problems } },
-    async (req, res) => {
-      const { id } = parseOrThrow(StoreIdParams, req.params, 'params');
-      await stores.getVisible(req.auth!, id, req);
-      res.json({ items: (await stores.events(id)).map(presentStoreEvent) });
+    {
+      method: 'post',
+      path: '/stores/:id/retry',
+      summary: 'Re-run a store in Error (a new commit: Argo CD does not retry a failed sync of the same revision)',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: {
+        202: { description: 'Retry accepted: the store is Pending again', schema: StoreDetail },
+        409: { description: '`not_in_error`: only a store in Error can be retried' },
+        ...problems,
+      },
+    },
+    async ({ params }, req, res) => {
+      res.status(202).json(presentStore(await stores.retry(actorOf(req), params.id)));
+    },
+  );
+
+  registry.endpoint(
+    router,
+    prefix,
+    {
+      method: 'get',
+      path: '/stores/:id/events',
+      summary: 'The store’s timeline: every status change and why',
+      tag: 'stores',
+      params: StoreIdParams,
+      responses: { 200: { description: 'Timeline, oldest first', schema: StoreEventList }, ...problems },
+    },
+    async ({ params }, req, res) => {
+      res.json({ items: (await stores.events(actorOf(req), params.id)).map(presentStoreEvent) });
     },
   );
 

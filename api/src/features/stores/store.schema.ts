@@ -1,17 +1,19 @@
 import { z } from 'zod';
-import { STORE_STATUSES } from '../../db/models/store-model.ts';
+import { STORE_PHASES, STORE_STATUSES } from './store-lifecycle.ts';
+import { domainProblem, NAME_MESSAGES, STORE_NAME, STORE_NAME_MAX, STORE_NAME_MIN, type RuleProblem } from './store-rules.ts';
 
-/** RFC 1123 hostname label: letters, digits, hyphens; not starting or ending with a hyphen; ≤ 63. */
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A rule of store-rules.ts as a zod refinement: the field error carries the rule's code and message. */
+const rule = (problem: (v: string) => RuleProblem | undefined) => (v: string, ctx: z.RefinementCtx) => {
+  const p = problem(v);
+  if (p) ctx.addIssue({ code: 'custom', message: p.message, params: { code: p.code } });
+};
 
-/** Store name rule, shared with the dashboard's checks. */
-export const STORE_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
-
+/** The name rule of store-rules.ts, spelt as zod checks so the OpenAPI document shows its bounds and pattern. */
 export const StoreName = z
   .string()
-  .min(3, 'A store name has at least 3 characters.')
-  .max(40, 'A store name has at most 40 characters.')
-  .regex(STORE_NAME, 'Use letters, digits and hyphens, starting and ending with a letter or digit.')
+  .min(STORE_NAME_MIN, NAME_MESSAGES.short)
+  .max(STORE_NAME_MAX, NAME_MESSAGES.long)
+  .regex(STORE_NAME, NAME_MESSAGES.format)
   .describe('3–40 letters, digits and hyphens, starting and ending with a letter or digit');
 
 /** A DNS hostname (RFC 1123): lower-cased, ≤ 253, labels ≤ 63, at least two labels, not an IP address. */
@@ -19,15 +21,7 @@ export const Domain = z
   .string()
   .trim()
   .toLowerCase()
-  .superRefine((d, ctx) => {
-    const fail = (message: string) => ctx.addIssue({ code: 'custom', message, params: { code: 'invalid_domain' } });
-    if (d.length === 0 || d.length > 253) return fail('A domain has 1 to 253 characters.');
-    const labels = d.split('.');
-    if (labels.length < 2) return fail('A domain has at least two labels, e.g. shop.example.com.');
-    if (labels.some((l) => l.length > 63)) return fail('Each part of a domain has at most 63 characters.');
-    if (!labels.every((l) => LABEL.test(l))) return fail('A domain has letters, digits and hyphens in dot-separated parts; no part starts or ends with a hyphen.');
-    if (/^\d+$/.test(labels[labels.length - 1]!)) return fail('An IP address is not a domain.');
-  })
+  .superRefine(rule(domainProblem))
   .describe('DNS hostname (RFC 1123), unique across all stores; defaults to <name>.<BASE_DOMAIN>');
 
 export const CreateStoreBody = z.strictObject({
@@ -56,15 +50,17 @@ export const StoreSummary = z.object({
   name: z.string(),
   domain: z.string(),
   status: Status,
-  phase: z.string().describe('Finer state: queued, committing, committed, syncing, progressing, awaiting review, ready, failed, deleting'),
-  message: z.string().nullable().describe('Human explanation of the current state (the error reason in Error)'),
-  url: z.string().optional().describe('https://<domain>, when Ready'),
+  phase: z
+    .enum(STORE_PHASES)
+    .describe('Finer state within the status (see store-lifecycle.ts); `degraded`: a running store whose pods are unhealthy, back to Ready by itself'),
+  message: z.string().nullable().describe('Human explanation of the current state (the error reason, or the pod reasons when degraded, in Error)'),
+  url: z.string().optional().describe('https://<domain>, once the store has been Ready (also while degraded or retried), not while Deleting'),
   ownerId: z.uuid(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
-/** A store in full. `url`, `adminUrl` and `credentials` appear only when Ready (credentials only to the owner). */
+/** A store in full. `url`, `adminUrl` and `credentials` appear once the store has been Ready, until it is deleted (credentials only to the owner). */
 export const StoreDetail = StoreSummary.extend({
   adminUrl: z.string().optional(),
   commitSha: z.string().nullable(),

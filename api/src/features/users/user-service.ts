@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
+import type { Actor, RequestOrigin } from '../../auth/actor.ts';
 import type { Config } from '../../config/config.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors/app-error.ts';
 import type { PasswordHasher } from '../../auth/password-hasher.ts';
@@ -7,7 +7,6 @@ import type { TokenService } from '../../auth/token-service.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { UserRepository } from './user-repository.ts';
 import type { UserModel } from '../../db/models/user-model.ts';
-import { isUniqueViolation } from './is-unique-violation.ts';
 
 export type Quota = { limit: number; used: number };
 
@@ -22,7 +21,14 @@ export class UserService {
   /** A real hash of a random password: verified against when the e-mail is unknown, so timing tells nothing. */
   private dummyHash?: Promise<string>;
 
-  constructor(deps: { users: UserRepository; hasher: PasswordHasher; tokens: TokenService; audit: AuditLog; config: Config; countStores: (userId: string) => Promise<number> }) {
+  constructor(deps: {
+    users: UserRepository;
+    hasher: PasswordHasher;
+    tokens: TokenService;
+    audit: AuditLog;
+    config: Config;
+    countStores: (userId: string) => Promise<number>;
+  }) {
     this.users = deps.users;
     this.hasher = deps.hasher;
     this.tokens = deps.tokens;
@@ -31,34 +37,37 @@ export class UserService {
     this.countStores = deps.countStores;
   }
 
-  async register(input: { email: string; password: string }, req: Request): Promise<UserModel> {
+  async register(input: { email: string; password: string }, origin: RequestOrigin): Promise<UserModel> {
     if (!this.config.allowRegistration) throw new ForbiddenError('Self-service sign-up is disabled on this platform.');
     const email = input.email.toLowerCase();
     const role = this.config.operatorEmails.includes(email) ? 'operator' : 'user';
-    try {
-      const user = await this.users.insert({ email, password_hash: await this.hasher.hash(input.password), role });
-      await this.audit.record({ action: 'user.register', outcome: 'success', req, userId: user.id, identity: email });
-      return user;
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError('email_taken', 'An account with this e-mail already exists.');
-      throw err;
-    }
+    const user = await this.users.insert({ email, password_hash: await this.hasher.hash(input.password), role });
+    if (!user) throw new ConflictError('email_taken', 'An account with this e-mail already exists.');
+    await this.audit.record({ action: 'user.register', outcome: 'success', actor: origin, userId: user.id, identity: email });
+    return user;
   }
 
-  async login(input: { email: string; password: string }, req: Request) {
-    return this.tokens.issue(await this.authenticate(input, req));
+  async login(input: { email: string; password: string }, origin: RequestOrigin) {
+    return this.tokens.issue(await this.authenticate(input, origin));
   }
 
   /** The user whose e-mail and password these are (audited either way); 401 otherwise. */
-  async authenticate(input: { email: string; password: string }, req: Request): Promise<UserModel> {
+  async authenticate(input: { email: string; password: string }, origin: RequestOrigin): Promise<UserModel> {
     const user = await this.users.findByEmail(input.email);
     this.dummyHash ??= this.hasher.hash(randomUUID());
     const ok = await this.hasher.verify(input.password, user?.password_hash ?? (await this.dummyHash));
     if (!user || !ok) {
-      await this.audit.record({ action: 'auth.login', outcome: 'failure', req, userId: user?.id ?? null, identity: input.email.toLowerCase(), details: { reason: user ? 'wrong_password' : 'unknown_user' } });
+      await this.audit.record({
+        action: 'auth.login',
+        outcome: 'failure',
+        actor: origin,
+        userId: user?.id ?? null,
+        identity: input.email.toLowerCase(),
+        details: { reason: user ? 'wrong_password' : 'unknown_user' },
+      });
       throw new UnauthorizedError('E-mail or password is wrong.');
     }
-    await this.audit.record({ action: 'auth.login', outcome: 'success', req, userId: user.id, identity: user.email });
+    await this.audit.record({ action: 'auth.login', outcome: 'success', actor: origin, userId: user.id, identity: user.email });
     return user;
   }
 
@@ -73,10 +82,11 @@ export class UserService {
   }
 
   /** Operator: per-user quota override (null restores the default). */
-  async setQuota(userId: string, quota: number | null, req: Request): Promise<{ user: UserModel; quota: Quota }> {
+  async setQuota(actor: Actor, userId: string, quota: number | null): Promise<{ user: UserModel; quota: Quota }> {
+    if (actor.role !== 'operator') throw new ForbiddenError('This needs the operator role.');
     const user = await this.users.setQuota(userId, quota);
     if (!user) throw new NotFoundError('User not found.');
-    await this.audit.record({ action: 'user.quota', outcome: 'success', req, resource: `user:${userId}`, details: { quota } });
+    await this.audit.record({ action: 'user.quota', outcome: 'success', actor, resource: `user:${userId}`, details: { quota } });
     return { user, quota: { limit: this.quotaLimit(user), used: await this.countStores(userId) } };
   }
 }

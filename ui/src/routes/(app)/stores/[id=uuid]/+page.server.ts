@@ -16,7 +16,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 };
 
 export const actions: Actions = {
-  /** The admin credentials, only for a Ready store's owner (the API decides). */
+  /** The admin credentials, only for the owner of a store that has been Ready (the API decides). */
   credentials: async ({ locals, params }) => {
     try {
       const store = await locals.api.get<StoreDetail>(`/stores/${params.id}`);
@@ -38,15 +38,12 @@ export const actions: Actions = {
     }
     redirect(303, '/stores');
   },
-  /** Re-run a store that ended in Error (the endpoint comes with the GitOps pipeline). */
+  /** Re-run a store in Error (every API replica serves it). */
   retry: async ({ locals, params }) => {
     try {
       await locals.api.post(`/stores/${params.id}/retry`);
       return { retried: true };
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 404 || err.status === 405 || err.status === 501)) {
-        return failForm(501, 'Retrying is not available on this platform yet.', {});
-      }
       return problemToForm(err);
     }
   },

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PullRequestError, PullRequestGitWriter } from './pull-request-git-writer.ts';
-import { renderStore, type RenderableStore } from './render-store.ts';
-import { startFakeGitHub, type FakeGitHub } from './testing/fake-github.ts';
-import { createBareRepo, startGitHttpServer, type GitHttpServer } from './testing/git-http-server.ts';
+import { renderStore, type RenderableStore } from '../../renderer/src/render-store.ts';
+import { startFakeGitHub, type FakeGitHub } from '../test/support/fake-github.ts';
+import { createBareRepo, startGitHttpServer, type GitHttpServer } from '../test/support/git-http-server.ts';
 
 const exec = promisify(execFile);
 const TOKEN = 'test-token-not-a-secret';
@@ -56,7 +56,10 @@ async function git(...args: string[]): Promise<string> {
 describe(PullRequestGitWriter.name, () => {
   it('pushes each change to its own branch and opens a pull request against the base, leaving the base untouched', async () => {
     const w = prWriter();
-    await w.init([{ path: 'README.md', content: '# GitOps\n' }, { path: 'stores/.gitkeep', content: '' }]);
+    await w.init([
+      { path: 'README.md', content: '# GitOps\n' },
+      { path: 'stores/.gitkeep', content: '' },
+    ]);
     const baseBefore = await git('rev-parse', 'main');
     const result = await w.apply(renderStore(store(1), SETTINGS), 'Add store 1');
     expect(result.changed).toBe(true);
@@ -120,7 +123,9 @@ describe(PullRequestGitWriter.name, () => {
   });
 
   it('fails with a PullRequestError carrying the status when the API token is wrong, without the token', async () => {
-    const err = await prWriter('wrong-api-token').apply(renderStore(store(3), SETTINGS), 'Add store 3').catch((e: unknown) => e);
+    const err = await prWriter('wrong-api-token')
+      .apply(renderStore(store(3), SETTINGS), 'Add store 3')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PullRequestError);
     expect((err as PullRequestError).status).toBe(401);
     expect((err as Error).message).not.toContain('wrong-api-token');

@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Octokit } from '@octokit/rest';
-import {
-  GitConflictError,
-  GitWriter,
-  type ApplyOptions,
-  type ApplyResult,
-  type FileChange,
-  type GitWriterOptions,
-  type RepoWriter,
-} from './git-writer.ts';
-import type { RepoFile } from './render-store.ts';
+import { GitConflictError, GitWriter, type ApplyOptions, type ApplyResult, type FileChange, type GitWriterOptions, type RepoWriter } from './git-writer.ts';
+import type { RepoFile } from '../../renderer/src/render-store.ts';
 
 /** The pull-request API refused a call (auth, validation, not found). Carries the HTTP status. */
 export class PullRequestError extends Error {

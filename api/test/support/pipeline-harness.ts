@@ -5,22 +5,31 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { startSim, type Sim } from '../../../sim/src/sim.ts';
-import { createBareRepo, startGitHttpServer, type GitHttpServer } from '../../../renderer/src/testing/git-http-server.ts';
-import { loadConfig, type Config } from '../config/config.ts';
-import { createLogger } from '../logging/create-logger.ts';
-import { createKnex } from '../db/create-knex.ts';
-import { migrateLatest } from '../db/migrate.ts';
-import { createPlatform, type Platform } from '../app.ts';
-import { createWorker } from '../jobs/create-worker.ts';
-import { connectPipeline, initGitOpsRepo, type PipelineConnections } from '../features/provisioning/connect-pipeline.ts';
+import { createBareRepo, startGitHttpServer, type GitHttpServer } from '../../../gitops/test/support/git-http-server.ts';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { createLogger } from '../../src/logging/create-logger.ts';
+import { createKnex } from '../../src/db/create-knex.ts';
+import { migrateLatest } from '../../src/db/migrate.ts';
+import { createPlatform, type Platform } from '../../src/app.ts';
+import { createWorker } from '../../src/jobs/create-worker.ts';
+import { connectPipeline, initGitOpsRepo, type PipelineConnections } from '../../src/features/provisioning/connect-pipeline.ts';
 import { createTestDatabase } from './test-database.ts';
-import { GitWriter } from '../../../renderer/src/git-writer.ts';
+import { GitWriter } from '../../../gitops/src/git-writer.ts';
 import { loadRepoTemplate } from '../../../renderer/src/repo-template.ts';
 import { LogCapture } from './log-capture.ts';
 import { requestJson, type ApiResponse, type RequestOptions } from './request-json.ts';
 
 /** Fast but honest sim timings for tests (the kubelet still takes its steps, only shorter). */
-export const FAST_TIMINGS = { podStartMs: 100, podReadyMs: 150, jobCompleteMs: 150, pvcBindMs: 50, ingressAddressMs: 50, certificateReadyMs: 50, namespaceTerminationMs: 200, timeScale: 0.1 };
+export const FAST_TIMINGS = {
+  podStartMs: 100,
+  podReadyMs: 150,
+  jobCompleteMs: 150,
+  pvcBindMs: 50,
+  ingressAddressMs: 50,
+  certificateReadyMs: 50,
+  namespaceTerminationMs: 200,
+  timeScale: 0.1,
+};
 
 /**
  * The whole loop for end-to-end tests: a fresh database, a bare GitOps repo served by the real
@@ -45,7 +54,10 @@ export type PipelineHarness = {
 };
 
 let n = 0;
-export async function startPipelineHarness(env: Record<string, string> | ((ctx: { repoPath: string; repoUrl: string }) => Promise<Record<string, string>>) = {}, opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> } = {}): Promise<PipelineHarness> {
+export async function startPipelineHarness(
+  env: Record<string, string> | ((ctx: { repoPath: string; repoUrl: string }) => Promise<Record<string, string>>) = {},
+  opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> } = {},
+): Promise<PipelineHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'sp-e2e-'));
   const repoPath = await createBareRepo(dir, 'gitops.git');
   // No auth on this server: the sim, like Argo CD without a repository secret, reads it anonymously.
@@ -56,7 +68,15 @@ export async function startPipelineHarness(env: Record<string, string> | ((ctx: 
   const seed = new GitWriter({ remote: repoUrl, branch: 'main' });
   await seed.init(await loadRepoTemplate({ repoUrl, targetRevision: 'main' }));
   await seed.close();
-  const sim = await startSim({ repoURL: repoUrl, repoRevision: 'main', sealingKeyBits: 2048, pollMs: 500, tickMs: 100, timings: { ...FAST_TIMINGS, ...opts.timings }, stateDir: join(dir, 'sim') });
+  const sim = await startSim({
+    repoURL: repoUrl,
+    repoRevision: 'main',
+    sealingKeyBits: 2048,
+    pollMs: 500,
+    tickMs: 100,
+    timings: { ...FAST_TIMINGS, ...opts.timings },
+    stateDir: join(dir, 'sim'),
+  });
   const db = await createTestDatabase();
   const fullEnv = {
     DATABASE_URL: db.url,

@@ -56,10 +56,7 @@ export class GitCli {
     ];
     if (options.auth) {
       const a = options.auth;
-      const value =
-        a.scheme === 'bearer'
-          ? `Bearer ${a.token}`
-          : `Basic ${Buffer.from(`${a.username ?? 'x-access-token'}:${a.token}`).toString('base64')}`;
+      const value = a.scheme === 'bearer' ? `Bearer ${a.token}` : `Basic ${Buffer.from(`${a.username ?? 'x-access-token'}:${a.token}`).toString('base64')}`;
       config.push(['http.extraHeader', `Authorization: ${value}`]);
     }
     const env: NodeJS.ProcessEnv = {
@@ -79,18 +76,13 @@ export class GitCli {
   /** Runs `git <args>` in `cwd`; resolves with stdout, rejects with a GitCommandError. */
   run(args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      execFile(
-        this.#bin,
-        args,
-        { cwd, env: this.#env, timeout: this.#timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          if (error) {
-            const code = typeof error.code === 'number' ? error.code : null;
-            const detail = redactUrl(String(stderr || stdout || error.message).trim());
-            reject(new GitCommandError(`git ${args[0]} failed: ${detail}`, code, redactUrl(stdout), redactUrl(stderr)));
-          } else resolve({ stdout, stderr });
-        },
-      );
+      execFile(this.#bin, args, { cwd, env: this.#env, timeout: this.#timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error) {
+          const code = typeof error.code === 'number' ? error.code : null;
+          const detail = redactUrl(String(stderr || stdout || error.message).trim());
+          reject(new GitCommandError(`git ${args[0]} failed: ${detail}`, code, redactUrl(stdout), redactUrl(stderr)));
+        } else resolve({ stdout, stderr });
+      });
     });
   }
 }

@@ -79,7 +79,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     const path = repoPath(req);
     if (!path) return void res.status(404).json({ message: 'Not Found' });
     const { title, head, base, body } = req.body as Record<string, string | undefined>;
-    if (!title || !head || !base) return void res.status(422).json({ message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'missing_field' }] });
+    if (!title || !head || !base)
+      return void res.status(422).json({ message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'missing_field' }] });
     const headRef = head.includes(':') ? head.split(':')[1]! : head;
     if (!(await refExists(path, headRef)) || !(await refExists(path, base))) {
       return void res.status(422).json({ message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }] });

@@ -7,12 +7,12 @@ import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type Sim } from '../../sim/src/sim.ts';
-import { requestRefresh } from './argo-refresh.ts';
+import { requestRefresh } from '../../renderer/src/argo-refresh.ts';
 import { GitWriter } from './git-writer.ts';
-import { renderStore, STORE_SECRET_KEYS, STORE_SECRET_NAME } from './render-store.ts';
-import { loadRepoTemplate } from './repo-template.ts';
-import { fetchSealingCert, sealSecrets } from './seal.ts';
-import { createBareRepo } from './testing/git-http-server.ts';
+import { renderStore, STORE_SECRET_KEYS, STORE_SECRET_NAME } from '../../renderer/src/render-store.ts';
+import { loadRepoTemplate } from '../../renderer/src/repo-template.ts';
+import { fetchSealingCert, sealSecrets } from '../../renderer/src/seal.ts';
+import { createBareRepo } from '../test/support/git-http-server.ts';
 
 // Everything this folder makes, end to end against the sim (the local Argo CD + API server stand-in):
 // template → init → fetch cert → seal → render → commit → root app creates the Application → sync
@@ -68,8 +68,7 @@ describe('GitOps pipeline (renderer + sealing + GitWriter) against the sim', () 
 
     const apps = kc.makeApiClient(CustomObjectsApi);
     const core = kc.makeApiClient(CoreV1Api);
-    const getApp = () =>
-      apps.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: ns });
+    const getApp = () => apps.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: ns });
     await until('the Application', async () => (await getApp()) ?? undefined);
     expect(await requestRefresh(kc, { name: ns })).toBe(true);
 
@@ -86,7 +85,10 @@ describe('GitOps pipeline (renderer + sealing + GitWriter) against the sim', () 
     // No generated value is in the repo's history in clear text (every blob of every commit).
     const { stdout: objects } = await exec('git', ['rev-list', '--objects', '--all'], { cwd: repo });
     let blobs = 0;
-    for (const oid of objects.split('\n').map((l) => l.split(' ')[0]).filter(Boolean)) {
+    for (const oid of objects
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter(Boolean)) {
       const { stdout: type } = await exec('git', ['cat-file', '-t', oid!], { cwd: repo });
       if (type.trim() !== 'blob') continue;
       blobs++;
@@ -96,8 +98,22 @@ describe('GitOps pipeline (renderer + sealing + GitWriter) against the sim', () 
     expect(blobs).toBeGreaterThan(10);
 
     await writer.apply([{ path: `stores/${id}`, content: null }], `Delete store ${id}`);
-    await until('the Application to be gone', async () => ((await getApp().then(() => true, () => false)) ? undefined : true));
+    await until('the Application to be gone', async () =>
+      (await getApp().then(
+        () => true,
+        () => false,
+      ))
+        ? undefined
+        : true,
+    );
     // Its resources finalizer took the chart's Namespace with it (no CreateNamespace leftovers).
-    await until('the namespace to be gone', async () => ((await core.readNamespace({ name: ns }).then(() => true, () => false)) ? undefined : true));
+    await until('the namespace to be gone', async () =>
+      (await core.readNamespace({ name: ns }).then(
+        () => true,
+        () => false,
+      ))
+        ? undefined
+        : true,
+    );
   }, 180_000);
 });

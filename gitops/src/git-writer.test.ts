@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitTransportError, GitWriter, InvalidChangeError, type FileChange } from './git-writer.ts';
-import { renderStore, type RenderableStore } from './render-store.ts';
-import { createBareRepo, startGitHttpServer, type GitHttpServer } from './testing/git-http-server.ts';
+import { renderStore, type RenderableStore } from '../../renderer/src/render-store.ts';
+import { createBareRepo, startGitHttpServer, type GitHttpServer } from '../test/support/git-http-server.ts';
 
 const exec = promisify(execFile);
 const TOKEN = 'test-token-not-a-secret';
@@ -121,7 +121,14 @@ describe(GitWriter.name, () => {
     const work = await mkdtemp(join(tmpdir(), 'operator-'));
     await exec('git', ['clone', '--quiet', repo.path, work]);
     const overrides = `stores/${store(1).id}/overrides.yaml`;
-    await exec('sh', ['-c', `printf 'wordpress:\\n  replicas: 2\\n' > ${overrides} && git add . && git -c user.name=op -c user.email=op@x commit -qm override && git push -q origin HEAD:main`], { cwd: work });
+    await exec(
+      'sh',
+      [
+        '-c',
+        `printf 'wordpress:\\n  replicas: 2\\n' > ${overrides} && git add . && git -c user.name=op -c user.email=op@x commit -qm override && git push -q origin HEAD:main`,
+      ],
+      { cwd: work },
+    );
     for (let i = 0; i < 3; i++) {
       const renamed = { ...store(1), name: `Store 1 v${i}` };
       await w.apply(renderStore(renamed, SETTINGS), `Re-render store 1 (${i})`);

@@ -1,14 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { loadConfig } from '../config/config.ts';
-import { createLogger } from '../logging/create-logger.ts';
-import { createKnex } from '../db/create-knex.ts';
-import { migrateLatest } from '../db/migrate.ts';
-import { createPlatform, type Platform } from '../app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/logging/create-logger.ts';
+import { createKnex } from '../../src/db/create-knex.ts';
+import { migrateLatest } from '../../src/db/migrate.ts';
+import { createPlatform, type Platform } from '../../src/app.ts';
 import { createTestDatabase } from './test-database.ts';
 import { LogCapture } from './log-capture.ts';
 import { requestJson, type ApiResponse, type RequestOptions } from './request-json.ts';
-
 
 export type TestPlatform = {
   baseUrl: string;

@@ -10,7 +10,10 @@ export type PushVerdict = 'forward' | 'drop';
  * `before-push` as the receive-pack request arrives (nothing forwarded yet), `after-push` once the server
  * has applied the push and answered, before the answer is relayed. Tests kill a worker there.
  */
-export async function startGitPushInterceptor(upstream: string, onPush: (moment: PushMoment) => PushVerdict | void): Promise<{ url: string; close(): Promise<void> }> {
+export async function startGitPushInterceptor(
+  upstream: string,
+  onPush: (moment: PushMoment) => PushVerdict | void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const target = new URL(upstream);
   const server: Server = createServer((req, res) => {
     const isPush = req.method === 'POST' && (req.url ?? '').endsWith('/git-receive-pack');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
 /** A subset of OpenAPI v3 structural schema, as CRDs use it. */
@@ -13,15 +14,16 @@ interface Schema {
   'x-kubernetes-int-or-string'?: boolean;
 }
 
-const REFERENCE_DIR = process.env.REFERENCE_DIR ?? '/work/shared/reference';
+/** The upstream CRDs the repository carries (the sim serves the same files). */
+const CRD_DIR = fileURLToPath(new URL('../../../sim/crds/', import.meta.url));
 
 /**
- * Test helper: a STRICT validator for one CRD kind, from the CRD file in the reference folder.
+ * Test helper: a STRICT validator for one CRD kind, from the CRD file in sim/crds (or an absolute path).
  * Unlike the API server (which silently prunes unknown fields), it reports them, so a misspelt field
  * name fails the test instead of vanishing in the cluster. Returns the problems ([] = valid).
  */
 export function crdValidator(crdFile: string): (obj: unknown) => string[] {
-  const path = crdFile.startsWith('/') ? crdFile : `${REFERENCE_DIR}/${crdFile}`;
+  const path = crdFile.startsWith('/') ? crdFile : `${CRD_DIR}${crdFile}`;
   const docs = parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJS() as Record<string, any>);
   const crd = docs.find((d) => d?.kind === 'CustomResourceDefinition');
   const version = crd?.spec?.versions?.find((v: any) => v.storage) ?? crd?.spec?.versions?.[0];

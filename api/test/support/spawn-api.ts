@@ -4,14 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 /** One data folder per test process: replicas spawned by one test share generated secrets, the repo's .data is untouched. */
 const DATA_DIR = mkdtempSync(join(tmpdir(), 'sp-api-data-'));
 
 /** Runs `api/src/main.ts` as its own process on a random port; resolves once it listens. */
-export async function spawnApi(env: Record<string, string>): Promise<{ baseUrl: string; proc: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<void>; crash(): void }> {
+export async function spawnApi(
+  env: Record<string, string>,
+): Promise<{ baseUrl: string; proc: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<void>; crash(): void }> {
   // Its own process group, so `crash()` kills it with its children (git) at once, as a container kill does.
-  const proc = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -1,3 +1,4 @@
+import { PipelineError } from '../../renderer/src/pipeline-error.ts';
 import * as fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join, resolve } from 'node:path';
 import git from 'isomorphic-git';
 import { GitCli, GitCommandError, type GitAuth } from './git-cli.ts';
 import { InvalidChangeError, splitRepoPath, writeTreeChanges, type FileChange } from './git-tree-edit.ts';
-import type { RepoFile } from './render-store.ts';
+import type { RepoFile } from '../../renderer/src/render-store.ts';
 
 export type { FileChange } from './git-tree-edit.ts';
 export type { GitAuth } from './git-cli.ts';
@@ -35,23 +36,23 @@ export interface RepoWriter {
   init(files: RepoFile[], message?: string): Promise<{ sha: string; created: boolean }>;
   /** Reconciles the repo to `changes` (declarative: re-applied on a newer tip if the push is rejected). */
   apply(changes: FileChange[], message: string, options?: ApplyOptions): Promise<ApplyResult>;
-  /** A file's content at the tip of the branch, or null. */
-  readFile(path: string): Promise<string | null>;
-  /** Names in a folder at the tip of the branch ([] if absent). */
-  listDir(path: string): Promise<string[]>;
-  /** The tip of the branch (fetched now), or null for an empty repo. */
-  head(): Promise<string | null>;
   close(): Promise<void>;
 }
 
 /** The push kept being rejected because others kept moving the branch. Retryable by the caller. */
-export class GitConflictError extends Error {
+export class GitConflictError extends PipelineError {
   override name = 'GitConflictError';
+  constructor(message: string) {
+    super(message, { transient: true });
+  }
 }
 
 /** Fetching or pushing failed for another reason (network, auth, server). Retryable by the caller. */
-export class GitTransportError extends Error {
+export class GitTransportError extends PipelineError {
   override name = 'GitTransportError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { transient: true, cause: options.cause });
+  }
 }
 
 export interface GitWriterOptions {
@@ -80,8 +81,7 @@ export interface GitWriterOptions {
 /** Operator-owned: the platform never writes it, and deletes it only with the whole store folder. */
 export const isOperatorOwned = (path: string): boolean => /^stores\/[^/]+\/overrides\.yaml$/.test(path);
 
-const REJECTED =
-  /non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref|failed to lock|incorrect old value|reference already exists/i;
+const REJECTED = /non-fast-forward|fetch first|stale info|failed to update ref|cannot lock ref|failed to lock|incorrect old value|reference already exists/i;
 const NO_REMOTE_REF = /couldn't find remote ref|no such ref|Remote branch .* not found/i;
 
 /**
@@ -130,10 +130,7 @@ export class GitWriter implements RepoWriter {
     this.#ownsCache = options.cacheDir === undefined;
   }
 
-  init(
-    files: RepoFile[],
-    message = 'Initialise the GitOps repo from the Store Platform template',
-  ): Promise<{ sha: string; created: boolean }> {
+  init(files: RepoFile[], message = 'Initialise the GitOps repo from the Store Platform template'): Promise<{ sha: string; created: boolean }> {
     return this.#serial(async () => {
       for (const f of files) splitRepoPath(f.path);
       for (let attempt = 1; ; attempt++) {
@@ -160,6 +157,7 @@ export class GitWriter implements RepoWriter {
     });
   }
 
+  /** For tests and operators' tools (not part of RepoWriter): a file at the tip of the branch, or null. */
   readFile(path: string): Promise<string | null> {
     return this.#serial(async () => {
       const tip = await this.fetch(this.branch);
@@ -167,6 +165,7 @@ export class GitWriter implements RepoWriter {
     });
   }
 
+  /** Not part of RepoWriter: names in a folder at the tip of the branch ([] if absent). */
   listDir(path: string): Promise<string[]> {
     return this.#serial(async () => {
       const tip = await this.fetch(this.branch);
@@ -174,6 +173,7 @@ export class GitWriter implements RepoWriter {
     });
   }
 
+  /** Not part of RepoWriter: the tip of the branch (fetched now), or null for an empty repo. */
   head(): Promise<string | null> {
     return this.#serial(() => this.fetch(this.branch));
   }
@@ -294,7 +294,10 @@ export class GitWriter implements RepoWriter {
         ? (batch[0] as PendingApply).message
         : `Apply ${batch.length} store changes\n\n${batch.map((b) => `- ${b.message.split('\n')[0]}`).join('\n')}`;
     try {
-      const result = await this.#applyNow(batch.flatMap((b) => b.changes), message);
+      const result = await this.#applyNow(
+        batch.flatMap((b) => b.changes),
+        message,
+      );
       for (const b of batch) b.resolve(result);
     } catch (err) {
       for (const b of batch) b.reject(err);

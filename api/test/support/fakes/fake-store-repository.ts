@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { StoreModel } from '../../../src/db/models/store-model.ts';
+import { StoreEventModel } from '../../../src/db/models/store-event-model.ts';
+import type { IdempotencyKeyRow, NewStoreEvent, StoreRepository, StoreTransition } from '../../../src/features/stores/store-repository.ts';
+
+/** StoreRepository in memory: the same answers as PgStoreRepository for what services rely on. */
+export class FakeStoreRepository implements StoreRepository {
+  readonly rows = new Map<string, StoreModel>();
+  readonly timeline: StoreEventModel[] = [];
+  readonly keys: Array<IdempotencyKeyRow & { created_at: Date }> = [];
+  #eventId = 0;
+  #clock = 0;
+
+  /** Puts a store in as it is (for a test's starting point); fields not given get the defaults of a new row. */
+  seed(row: Partial<StoreModel> & { owner_id: string; name: string }): StoreModel {
+    const now = new Date(Date.now() + this.#clock++);
+    const store = Object.assign(new StoreModel(), {
+      id: randomUUID(),
+      domain: `${row.name.toLowerCase()}.example.test`,
+      status: 'Pending',
+      phase: 'queued',
+      message: null,
+      commit_sha: null,
+      sealed_secrets: null,
+      admin_username: null,
+      admin_password_enc: null,
+      created_at: now,
+      updated_at: now,
+      ready_at: null,
+      committed_at: null,
+      pull_request_number: null,
+      pull_request_url: null,
+      attempt: 0,
+      ...row,
+    });
+    this.rows.set(store.id, store);
+    return this.copy(store)!;
+  }
+
+  private copy(s: StoreModel | undefined): StoreModel | undefined {
+    return s ? Object.assign(new StoreModel(), s) : undefined;
+  }
+
+  private patch(id: string, p: Partial<StoreModel>): StoreModel | undefined {
+    const s = this.rows.get(id);
+    if (!s) return undefined;
+    Object.assign(s, p, { updated_at: new Date() });
+    return this.copy(s);
+  }
+
+  async findById(id: string) {
+    return this.copy(this.rows.get(id));
+  }
+  async lockById(id: string) {
+    return this.copy(this.rows.get(id));
+  }
+  async findByOwnerAndName(ownerId: string, name: string) {
+    return this.copy([...this.rows.values()].find((s) => s.owner_id === ownerId && s.name.toLowerCase() === name.toLowerCase()));
+  }
+  async findByDomain(domain: string) {
+    return this.copy([...this.rows.values()].find((s) => s.domain === domain));
+  }
+  async listByOwner(ownerId: string) {
+    return (await this.listAll()).filter((s) => s.owner_id === ownerId);
+  }
+  async listAll() {
+    return [...this.rows.values()].sort((a, b) => b.created_at.getTime() - a.created_at.getTime() || a.id.localeCompare(b.id)).map((s) => this.copy(s)!);
+  }
+  async countByOwner(ownerId: string) {
+    return [...this.rows.values()].filter((s) => s.owner_id === ownerId).length;
+  }
+  async countByStatus() {
+    const out: Record<string, number> = {};
+    for (const s of this.rows.values()) out[s.status] = (out[s.status] ?? 0) + 1;
+    return out;
+  }
+  async insert(row: { owner_id: string; name: string; domain: string }) {
+    if ([...this.rows.values()].some((s) => s.domain === row.domain)) return undefined;
+    return this.seed(row);
+  }
+  async transition(id: string, to: StoreTransition) {
+    const s = this.patch(id, { status: to.status, phase: to.phase, message: to.message ?? null });
+    if (s) await this.addEvent(id, to);
+    return s;
+  }
+  async addEvent(storeId: string, e: NewStoreEvent) {
+    this.timeline.push(
+      Object.assign(new StoreEventModel(), {
+        id: ++this.#eventId,
+        store_id: storeId,
+        status: e.status,
+        phase: e.phase,
+        reason: e.reason,
+        message: e.message ?? null,
+        created_at: new Date(),
+      }),
+    );
+  }
+  async events(storeId: string) {
+    return this.timeline.filter((e) => e.store_id === storeId);
+  }
+  async saveSecretsOnce(id: string, sealed: Record<string, string>, adminUsername: string, adminPasswordEnc: string) {
+    const s = this.rows.get(id);
+    if (!s || s.sealed_secrets) return false;
+    this.patch(id, { sealed_secrets: sealed, admin_username: adminUsername, admin_password_enc: adminPasswordEnc });
+    return true;
+  }
+  async markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string } }) {
+    this.patch(id, {
+      commit_sha: c.sha,
+      committed_at: new Date(),
+      pull_request_number: c.pullRequest?.number ?? null,
+      pull_request_url: c.pullRequest?.url ?? null,
+    });
+  }
+  async markReady(id: string) {
+    const s = this.rows.get(id);
+    if (s && !s.ready_at) s.ready_at = new Date();
+  }
+  async bumpAttempt(id: string) {
+    const s = this.rows.get(id);
+    if (s) s.attempt += 1;
+  }
+  async listForStatus() {
+    return [...this.rows.values()].sort((a, b) => a.created_at.getTime() - b.created_at.getTime()).map((s) => this.copy(s)!);
+  }
+  async remove(id: string) {
+    for (let i = this.keys.length - 1; i >= 0; i--) if (this.keys[i]!.store_id === id) this.keys.splice(i, 1);
+    return this.rows.delete(id);
+  }
+  async findIdempotencyKey(userId: string, key: string) {
+    const k = this.keys.find((r) => r.user_id === userId && r.key === key && Date.now() - r.created_at.getTime() < 24 * 3600_000);
+    return k ? { request_hash: k.request_hash, store_id: k.store_id } : undefined;
+  }
+  async saveIdempotencyKey(row: IdempotencyKeyRow) {
+    const i = this.keys.findIndex((r) => r.user_id === row.user_id && r.key === row.key);
+    if (i >= 0) this.keys.splice(i, 1);
+    this.keys.push({ ...row, created_at: new Date() });
+  }
+}
