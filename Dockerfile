@@ -33,6 +33,7 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force && rm -rf /root/.npm
 COPY api ./api
+COPY gitops ./gitops
 COPY renderer ./renderer
 COPY ui/server.ts ui/package.json ./ui/
 COPY --from=build /app/ui/build ./ui/build
