@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startPipelineHarness, type PipelineHarness } from '../../api/src/testing/pipeline-harness.ts';
+import { DEFAULT_LABELS_ALLOWLIST } from '../../sim/src/metrics/cluster-metrics.ts';
 import { repoRoot } from './support/cluster-manifests.ts';
 import { ALERT_RULE_FILES, dashboardExpressions, interpolate, matcherLabels, metricNames, vectorSelectors, type Dashboard } from './support/promql.ts';
 
@@ -144,6 +145,11 @@ async function alertRules(): Promise<Rule[]> {
 }
 
 describe('a real Prometheus scraping the platform and the sim', () => {
+  it('the sim renders namespace and pod labels with the allowlist kube-state-metrics gets in argocd/', async () => {
+    const values = parse(await readFile(join(repoRoot, 'argocd', 'values', 'kube-prometheus-stack.yaml'), 'utf8'));
+    expect(DEFAULT_LABELS_ALLOWLIST).toEqual(values['kube-state-metrics'].metricLabelsAllowlist);
+  });
+
   it('every metric the dashboards and alerts name exists', async () => {
     const names = new Set((await api<string[]>('/api/v1/label/__name__/values')).data);
     const used = new Set<string>();
@@ -152,6 +158,14 @@ describe('a real Prometheus scraping the platform and the sim', () => {
     expect(used.size).toBeGreaterThanOrEqual(20);
     expect([...used].filter((n) => !names.has(n))).toEqual([]);
   });
+
+  /** What a healthy, just-provisioned store and platform must show (the panel's every series). */
+  const HEALTHY: Record<string, string> = {
+    'store-platform-stores: Pods not ready': '0',
+    'store-platform-stores: Container restarts (1h)': '0',
+    'store-platform-platform: 5xx ratio': '0',
+    'store-platform-platform: Platform pods up': '1',
+  };
 
   it('every dashboard expression is accepted and returns data for the store', async () => {
     const empty: string[] = [];
@@ -163,6 +177,7 @@ describe('a real Prometheus scraping the platform and the sim', () => {
         expect(r.status, `${e.where}: ${r.error}`).toBe('success');
         checked++;
         if (!r.data.result.length) empty.push(`${e.where}: ${expr}`);
+        if (e.where in HEALTHY) expect(r.data.result.map((s) => s.value[1]), e.where).toEqual(r.data.result.map(() => HEALTHY[e.where]));
         for (const s of r.data.result) {
           if ('label_store_platform_io_store_id' in s.metric) expect(s.metric.label_store_platform_io_store_id, e.where).toBe(storeId);
         }
