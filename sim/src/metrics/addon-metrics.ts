@@ -1,7 +1,8 @@
 /**
  * The add-ons' own metrics for the objects the sim holds: Argo CD's application controller
- * (argocd_app_info, one series per Application with its current sync and health status, as in Argo CD's
- * operator-manual/metrics.md) and cert-manager's controller (certmanager_certificate_ready_status, one
+ * (argocd_app_info, one series per Application with its current sync and health status — "Unknown"
+ * when unset —, operation "sync"/"delete" and the last operation's phase, labelled as Argo CD's
+ * controller/metrics collector does; the repo URL is not normalised the way Argo CD's is) and cert-manager's controller (certmanager_certificate_ready_status, one
  * series per condition status with 1 on the current one; expiration and renewal timestamps once the
  * Certificate has notAfter / renewalTime — cert-manager's certificate collector).
  */
@@ -12,18 +13,20 @@ export function argoCdMetrics(store: ClusterStore): MetricFamily[] {
   const info = family('argocd_app_info', 'gauge', 'Information about application.');
   for (const app of store.list('argoproj.io/v1alpha1', 'Application')) {
     const source = app.spec?.source ?? app.spec?.sources?.[0] ?? {};
+    const operation = app.metadata.deletionTimestamp ? 'delete' : (app.operation as { sync?: unknown } | undefined)?.sync ? 'sync' : '';
     info.add(
       {
         autosync_enabled: String(!!app.spec?.syncPolicy?.automated),
         dest_namespace: app.spec?.destination?.namespace ?? '',
         dest_server: app.spec?.destination?.server ?? app.spec?.destination?.name ?? '',
-        health_status: app.status?.health?.status ?? '',
+        health_status: app.status?.health?.status || 'Unknown',
         name: app.metadata.name,
         namespace: app.metadata.namespace as string,
-        operation: (app.operation as { sync?: unknown } | undefined)?.sync ? 'sync' : '',
-        project: app.spec?.project ?? '',
+        operation,
+        phase: app.status?.operationState?.phase ?? '',
+        project: app.spec?.project || 'default',
         repo: source.repoURL ?? '',
-        sync_status: app.status?.sync?.status ?? '',
+        sync_status: app.status?.sync?.status || 'Unknown',
       },
       1,
     );
