@@ -244,4 +244,15 @@ describe('a real Prometheus scraping the platform and the sim', () => {
     }
     console.log(`alert selectors that match no series on a healthy platform (metric and labels checked instead):\n${fallbacks.join('\n')}`);
   });
+  // Last: it makes the store unhealthy.
+  it('a crash-looping container shows on the store dashboard: restarts, a pod not ready, the waiting reason', async () => {
+    const byTitle = (title: string) => dashboardExpressions(dashboards.find((d) => d.templating.list.some((v) => v.name === 'store'))!).find((e) => e.where.endsWith(`: ${title}`))!;
+    h.sim.faults.add({ type: 'crashLoop', namespace: `store-${storeId}`, container: 'wordpress' });
+    const restarts = interpolate(byTitle('Container restarts (1h)').expr, { store: storeId, rateInterval: '1m' });
+    const notReady = interpolate(byTitle('Pods not ready').expr, { store: storeId, rateInterval: '1m' });
+    await until('restarts on the dashboard', async () => ((await query(restarts)).data.result.some((s) => Number(s.value[1]) > 0) ? true : undefined), 60_000);
+    await until('a pod not ready on the dashboard', async () => ((await query(notReady)).data.result.some((s) => Number(s.value[1]) >= 1) ? true : undefined), 30_000);
+    const waiting = await query(`kube_pod_container_status_waiting_reason{namespace="store-${storeId}", container="wordpress"}`);
+    expect(waiting.data.result.map((s) => s.metric.reason)).toContain('CrashLoopBackOff');
+  });
 });
