@@ -3,8 +3,8 @@
  * panel targets and template-variable queries — parses (promtool check rules, each expression wrapped
  * as a recording rule, Grafana's variables replaced by sample values), and names only metrics that
  * exist: the platform's own (read from its metric registry, not from a list) or ones documented by the
- * upstream exporters. No Prometheus or Grafana server runs here; whether the queries return data on a
- * live cluster is not checked by this file.
+ * upstream exporters. Whether they return data, from a real Prometheus scraping the platform and the
+ * sim's exporter series, is prometheus.e2e.test.ts; no Grafana server runs.
  */
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
