@@ -3,8 +3,8 @@
  * panel targets and template-variable queries — parses (promtool check rules, each expression wrapped
  * as a recording rule, Grafana's variables replaced by sample values), and names only metrics that
  * exist: the platform's own (read from its metric registry, not from a list) or ones documented by the
- * upstream exporters. No Prometheus or Grafana server runs here; whether the queries return data on a
- * live cluster is not checked by this file.
+ * upstream exporters. Whether they return data, from a real Prometheus scraping the platform and the
+ * sim's exporter series, is prometheus.e2e.test.ts; no Grafana server runs.
  */
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { createKnex } from '../../api/src/db/create-knex.ts';
 import { Metrics } from '../../api/src/metrics/metrics.ts';
 import { PipelineMetrics } from '../../api/src/features/provisioning/pipeline-metrics.ts';
 import { promtool, repoRoot } from './support/cluster-manifests.ts';
+import { dashboardExpressions as expressions, interpolate, metricNames, type Dashboard } from './support/promql.ts';
 
 /** Metrics of other projects the dashboards and alerts use, with where each is documented. */
 const UPSTREAM: Record<string, string> = {
@@ -33,46 +34,9 @@ const UPSTREAM: Record<string, string> = {
   up: 'Prometheus: the scrape health series of every target',
 };
 
-const PROMQL_WORDS = new Set([
-  'sum', 'min', 'max', 'avg', 'count', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'group',
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool', 'atan2',
-]);
-
-/** Metric names an expression selects: identifiers that are not functions, keywords, labels or durations. */
-function metricNames(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // strings
-    .replace(/\{[^}]*\}/g, '{}') // label matchers
-    .replace(/\[[^\]]*\]/g, '[]') // ranges
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '$1()'); // label lists
-  const names = new Set<string>();
-  for (const m of stripped.matchAll(/(?<![\w:.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![a-zA-Z0-9_:]|\s*\()/g)) {
-    const w = m[1]!;
-    if (PROMQL_WORDS.has(w) || /^(Inf|NaN)$/i.test(w)) continue;
-    names.add(w);
-  }
-  return [...names];
-}
-
-/** Grafana's variables, replaced the way Grafana interpolates them (a multi-value `$store` becomes a regex). */
-const interpolate = (expr: string) => expr.replaceAll('$__rate_interval', '5m').replaceAll('$__interval', '1m').replaceAll('$store', '0b1c2d3e-0000-4000-8000-000000000001|.+');
-
-type Dashboard = { uid: string; title: string; panels: { title: string; targets: { expr: string }[] }[]; templating: { list: { name: string; type: string; query?: string | { query: string } }[] } };
 let dashboards: Dashboard[];
 let ours: Set<string>;
 let dir: string;
-
-/** Every expression of a dashboard: panel targets, and the selector inside each label_values() variable. */
-function expressions(d: Dashboard): { where: string; expr: string }[] {
-  const out = d.panels.flatMap((p) => p.targets.map((t) => ({ where: `${d.uid}: ${p.title}`, expr: t.expr })));
-  for (const v of d.templating.list.filter((x) => x.type === 'query')) {
-    const q = typeof v.query === 'string' ? v.query : v.query!.query;
-    const m = /^label_values\((.+),\s*([a-zA-Z_]\w*)\)$/.exec(q);
-    if (!m) throw new Error(`${d.uid}: variable ${v.name}: only label_values(selector, label) is used`);
-    out.push({ where: `${d.uid}: variable ${v.name}`, expr: m[1]! });
-  }
-  return out;
-}
 
 beforeAll(async () => {
   const folder = join(repoRoot, 'argocd', 'manifests', 'monitoring', 'dashboards');

@@ -5,7 +5,7 @@
  * fieldSelector metadata.name/namespace, resourceVersion, timeoutSeconds), create, replace, patch
  * (merge, strategic-merge treated as merge, JSON patch, apply-patch) and delete of every kind the sim
  * knows, the Sealed Secrets controller's certificate through the service proxy, and the sim's control
- * endpoints under /sim/v1. Errors are `Status` objects with the API server's codes and reasons.
+ * endpoints under /sim/v1, and at /metrics what the cluster's exporters would export (metrics/). Errors are `Status` objects with the API server's codes and reasons.
  * Each verb has its handler in api-server/verbs.ts; /sim/v1 has its own router (api-server/control-router.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +20,7 @@ import { parseRoute } from './api-server/route.ts';
 import { discovery } from './api-server/discovery.ts';
 import { VERBS, verbOf, type Verb } from './api-server/verbs.ts';
 import { CONTROL_PREFIX, type ControlRouter } from './api-server/control-router.ts';
+import { EXPOSITION_CONTENT_TYPE } from './metrics/exposition.ts';
 
 export { HttpError, statusObject } from './api-server/http-error.ts';
 
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   port?: number;
   /** TLS key and certificate (PEM) the API is served with; the certificate goes in the kubeconfig as CA. */
   tls: { key: string; cert: string };
+  /** The exporters' series in the Prometheus text format, served at GET /metrics. */
+  metrics?: () => string;
 }
 
 export interface RequestStats {
@@ -119,6 +122,13 @@ export class KubeApiServer {
       this.#count(`${method} ${url.pathname.replace(/\/[0-9a-f-]{36}$/, '/:id')}`);
       const out = await this.#o.control.serve(req, url.pathname);
       this.#send(res, out.status, out.body);
+      return;
+    }
+    if (url.pathname === '/metrics' && method === 'GET' && this.#o.metrics) {
+      this.#count('GET /metrics');
+      const text = this.#o.metrics();
+      res.writeHead(200, { 'Content-Type': EXPOSITION_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
       return;
     }
     const delay = this.#o.faults.delayMs();

@@ -30,8 +30,12 @@ function oid(dotted: string): Buffer {
   return tlv(0x06, Buffer.from(out));
 }
 
+/** A DER INTEGER of unsigned big-endian bytes: minimal (no leading zero bytes), a 0 byte only to keep it positive. */
 function integer(bytes: Buffer): Buffer {
-  const b = (bytes[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const trimmed = bytes.subarray(start);
+  const b = (trimmed[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
   return tlv(0x02, b);
 }
 

@@ -2,7 +2,8 @@
  * startSim: the whole simulated cluster in one process — Kubernetes API server, Argo CD application
  * controller over the GitOps repo, Sealed Secrets controller, kubelet and built-in controllers — for
  * `npm start` (via main.ts) and in-process use from tests (port 0, fast timings, stop/reset).
- * It writes a kubeconfig (bearer token) that works with any Kubernetes client.
+ * It writes a kubeconfig (bearer token) that works with any Kubernetes client. GET /metrics (same
+ * token and CA) serves the series the cluster's exporters would export, for a Prometheus to scrape.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import { SealedSecretsController } from './sealed-secrets-controller.ts';
 import { Kubelet, DEFAULT_TIMINGS, type KubeletTimings } from './kubelet.ts';
 import { ArgoCdController } from './argocd/controller.ts';
 import { GitRepos } from './git-repos.ts';
+import { clusterMetrics, DEFAULT_LABELS_ALLOWLIST } from './metrics/cluster-metrics.ts';
+import { parseLabelsAllowlist } from './metrics/kube-state-metrics.ts';
 
 export type SimLogger = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -52,6 +55,8 @@ export interface SimOptions {
   kubeconfigPath?: string;
   /** RSA key size of the Sealed Secrets key. Default 4096 (tests use 2048 for speed). */
   sealingKeyBits?: number;
+  /** kube-state-metrics' --metric-labels-allowlist for the /metrics endpoint. Default: argocd/'s. */
+  metricLabelsAllowlist?: string[];
   log?: SimLogger;
 }
 
@@ -206,6 +211,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     tls,
+    metrics: clusterMetrics(store, Date.now, parseLabelsAllowlist(options.metricLabelsAllowlist ?? DEFAULT_LABELS_ALLOWLIST)),
     control: new ControlRouter([
       {
         method: 'GET',

@@ -69,6 +69,25 @@ describe('sim API server and lifecycle', () => {
     expect(JSON.parse(body)).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
   });
 
+  it('serves /metrics in the Prometheus text format to the kubeconfig\'s token and CA only', async () => {
+    const { sim, kc } = await setup();
+    const ca = Buffer.from(kc.getCurrentCluster()?.caData ?? '', 'base64');
+    const get = (token: string) =>
+      new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+        request(`${sim.url}/metrics`, { ca, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString() }));
+        }).on('error', reject).end();
+      });
+    expect((await get('not-the-token')).status).toBe(401);
+    const ok = await get(sim.token);
+    expect(ok.status).toBe(200);
+    expect(ok.type).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(ok.body).toContain('# TYPE kube_namespace_labels gauge');
+    expect(ok.body).toContain('kube_namespace_labels{namespace="argocd"} 1');
+  });
+
   it('answers NotFound Status objects in the API server wording', async () => {
     const { core, custom } = await setup();
     const ns = await core.readNamespace({ name: 'store-nope' }).then(() => undefined, (e: { code?: number; body?: string }) => e);
