@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { startPipelineHarness, type PipelineHarness } from '../../api/src/testing/pipeline-harness.ts';
+import { startPipelineHarness, type PipelineHarness } from '../../api/test/support/pipeline-harness.ts';
 import { DEFAULT_LABELS_ALLOWLIST } from '../../sim/src/metrics/cluster-metrics.ts';
 import { repoRoot } from './support/cluster-manifests.ts';
 import { ALERT_RULE_FILES, dashboardExpressions, interpolate, matcherLabels, metricNames, vectorSelectors, type Dashboard } from './support/promql.ts';
