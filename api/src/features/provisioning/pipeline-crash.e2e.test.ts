@@ -12,7 +12,9 @@ const procs: Proc[] = [];
 
 beforeAll(async () => {
   // Workers run as separate processes here.
-  h = await startPipelineHarness({}, { worker: false });
+  // Spec durations at their real length (progress deadlines of 300/600 s): 50 stores on a loaded 2-core
+  // machine may take longer than the ten-times-shorter test deadlines, and a deadline is not what this proves.
+  h = await startPipelineHarness({}, { worker: false, timings: { timeScale: 1 } });
   proxy = await startGitPushInterceptor(h.git.url, (m) => onPush(m));
 }, 120_000);
 afterAll(async () => {
