@@ -64,12 +64,8 @@ export const ATTEMPT_ANNOTATION = 'store-platform.io/attempt';
 export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 /** The Secret the chart's SealedSecret unseals into (the chart's contract); strict scope binds to it. */
 export const STORE_SECRET_NAME = 'store-secrets';
-/** Keys of the store Secret, as the chart reads them. */
-export const STORE_SECRET_KEYS = [
-  'mysql-root-password',
-  'mysql-password',
-  'wordpress-admin-user',
-  'wordpress-admin-password',
+/** The 8 WordPress salts (wp-config.php's keys), as the chart reads them. */
+export const WORDPRESS_SALTS = [
   'AUTH_KEY',
   'SECURE_AUTH_KEY',
   'LOGGED_IN_KEY',
@@ -79,6 +75,8 @@ export const STORE_SECRET_KEYS = [
   'LOGGED_IN_SALT',
   'NONCE_SALT',
 ] as const;
+/** Keys of the store Secret, as the chart reads them. */
+export const STORE_SECRET_KEYS = ['mysql-root-password', 'mysql-password', 'wordpress-admin-user', 'wordpress-admin-password', ...WORDPRESS_SALTS] as const;
 
 const DEFAULT_RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } };
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

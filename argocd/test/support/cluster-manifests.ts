@@ -23,6 +23,7 @@ import { parseAllDocuments } from 'yaml';
 import { checkPodSecurityRestricted } from '../../../sim/src/admission/pod-security.ts';
 import { validateObject } from '../../../sim/src/admission/schema.ts';
 import { kindInfo } from '../../../sim/src/kinds.ts';
+import { strictify } from '../../../sim/src/admission/schema.ts';
 
 const run = promisify(execFile);
 
@@ -51,27 +52,6 @@ export function parseManifests(text: string): K8sObject[] {
 
 type Schema = Record<string, unknown>;
 
-function strict(schema: Schema, root: boolean): Schema {
-  const out: Schema = {};
-  for (const [k, v] of Object.entries(schema)) {
-    if (k === 'properties' && v && typeof v === 'object') {
-      out.properties = Object.fromEntries(Object.entries(v as Schema).map(([name, sub]) => [name, root && name === 'metadata' ? {} : strict(sub as Schema, false)]));
-    } else if ((k === 'items' || k === 'additionalProperties' || k === 'not') && v && typeof v === 'object') {
-      out[k] = strict(v as Schema, false);
-    } else if ((k === 'allOf' || k === 'anyOf' || k === 'oneOf') && Array.isArray(v)) {
-      out[k] = v.map((s) => strict(s as Schema, false));
-    } else if (!k.startsWith('x-kubernetes-') && k !== 'nullable') {
-      out[k] = v;
-    }
-  }
-  if (schema['x-kubernetes-int-or-string'] === true) {
-    delete out.type;
-    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
-  }
-  if (schema.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null'];
-  if (out.properties && out.additionalProperties === undefined && schema['x-kubernetes-preserve-unknown-fields'] !== true) out.additionalProperties = false;
-  return out;
-}
 
 /** CRD patterns are Go RE2: an inline `(?i)` becomes JavaScript's `i` flag. */
 const goRegExp = Object.assign(
@@ -90,7 +70,7 @@ export function customResourceKinds(): Map<string, ValidateFunction> {
       const spec = crd.spec as { group: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema?: Schema } }[] };
       for (const v of spec.versions) {
         if (!v.schema?.openAPIV3Schema) continue;
-        crdValidators.set(`${spec.group}/${v.name}/${spec.names.kind}`, ajv.compile(strict(v.schema.openAPIV3Schema, true)));
+        crdValidators.set(`${spec.group}/${v.name}/${spec.names.kind}`, ajv.compile(strictify(v.schema.openAPIV3Schema, true)));
       }
     }
   }

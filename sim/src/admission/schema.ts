@@ -210,7 +210,7 @@ function requiredAndEnums(obj: Record<string, unknown>, info: KindInfo): string[
 type JsonSchema = Record<string, unknown>;
 
 /** Makes a structural CRD schema strict and ajv-compatible (int-or-string, preserve-unknown-fields). */
-function strictify(schema: JsonSchema, isRoot: boolean): JsonSchema {
+export function strictify(schema: JsonSchema, isRoot: boolean): JsonSchema {
   const out: JsonSchema = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'properties' && v && typeof v === 'object') {

@@ -1,16 +1,5 @@
 import { randomBytes } from 'node:crypto';
-
-/** The 8 WordPress salts (wp-config.php's keys), as the chart reads them. */
-export const WORDPRESS_SALTS = [
-  'AUTH_KEY',
-  'SECURE_AUTH_KEY',
-  'LOGGED_IN_KEY',
-  'NONCE_KEY',
-  'AUTH_SALT',
-  'SECURE_AUTH_SALT',
-  'LOGGED_IN_SALT',
-  'NONCE_SALT',
-] as const;
+import { WORDPRESS_SALTS } from '../../../../renderer/src/render-store.ts';
 
 export type StoreSecrets = Record<string, string> & { 'wordpress-admin-user': string; 'wordpress-admin-password': string };
 
