@@ -174,6 +174,23 @@ describe('the store chart under Argo CD (sim)', () => {
     });
   }
 
+  // Argo CD leaves hooks out of its diff and auto-syncs only an OutOfSync app: a change that touches the
+  // setup hook alone would never run it again, were it not for the checksum the chart puts on a compared
+  // object (the scripts ConfigMap). The WooCommerce pin is such an input: it must upgrade the store.
+  it('re-runs setup when only the setup hook changes (the WooCommerce pin)', { timeout: 150_000 }, async () => {
+    const id = '5e7a0000-0000-4000-8000-000000000400';
+    const first = commitStore(id);
+    await synced(id, first, 'Succeeded');
+    const before = await setupJob(id);
+    expect(envOf(before.spec!.template as PodTemplate, 'WOOCOMMERCE_VERSION')).not.toBe('10.9.0');
+    const second = commitStore(id, { overrides: { setup: { woocommerceVersion: '10.9.0' } } });
+    await synced(id, second, 'Succeeded');
+    const job = await setupJob(id);
+    expect(job.metadata?.uid).not.toBe(before.metadata?.uid);
+    expect(job.status?.succeeded).toBe(1);
+    expect(envOf(job.spec!.template as PodTemplate, 'WOOCOMMERCE_VERSION')).toBe('10.9.0');
+  });
+
   // Chart 0.4.3 named its setup Job after some inputs only: each of these changes keeps the name with a
   // new pod template, which the API server refuses. (Passes with a sim that enforces Job immutability.)
   for (const [i, change] of INPUTS.entries()) {

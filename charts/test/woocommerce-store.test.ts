@@ -6,7 +6,7 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { checkPodSecurityRestricted } from '../../sim/src/admission/pod-security.ts';
 import { parseQuantity } from '../../sim/src/admission/quantity.ts';
 import { validateObject } from '../../sim/src/admission/schema.ts';
@@ -466,6 +466,19 @@ describe('woocommerce-store chart', () => {
     }
     expect(Object.keys(recorded.scenarios).filter((f) => 'secrets' in o(recorded.scenarios[f])).sort())
       .toEqual(['plain-secrets-values.yaml', 'sealed-secrets-values.yaml']);
+  });
+
+  it('makes a change to the setup hook alone a diff of a compared object, so Argo CD syncs and setup runs again', async () => {
+    // Argo CD leaves hooks out of the diff and auto-syncs only an OutOfSync app: without this, a new
+    // WooCommerce pin (which only the hook reads) would never upgrade a running store.
+    const file = join(ciDir, scenarioFiles[0]!);
+    const compared = (objs: K8sObject[]) => objs.filter((o) => !o.metadata.annotations?.['argocd.argoproj.io/hook']);
+    const before = compared(await renderChart({ valuesFiles: [file] }));
+    const after = compared(await renderChart({ valuesFiles: [file], set: { 'setup.woocommerceVersion': '10.9.0' } }));
+    const checksum = (objs: K8sObject[]) => objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-setup-scripts'))?.metadata.annotations?.['store-platform.io/setup-checksum'];
+    expect(checksum(before)).toMatch(/^[0-9a-f]{16}$/);
+    expect(checksum(after)).not.toBe(checksum(before));
+    expect(stringify(after)).not.toBe(stringify(before));
   });
 
   it('runs setup as an Argo CD Sync hook under one fixed name, recreated before every sync (BeforeHookCreation)', async () => {
