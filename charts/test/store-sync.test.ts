@@ -18,8 +18,8 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { fetchSealingCert, sealSecrets } from '../../renderer/src/seal.ts';
-import { startSim, type Sim } from '../../sim/src/sim.ts';
-import { createGitopsRepo, storeApplication, type GitopsRepo } from '../../sim/test/gitops-repo-fixture.ts';
+import type { Sim } from '../../sim/src/sim.ts';
+import { createGitopsRepo, storeApplication, type GitopsRepo, startTestSim } from '../../sim/test/gitops-repo-fixture.ts';
 import { waitFor } from '../../sim/test/wait-for.ts';
 import { storeChartDir } from './render-chart.ts';
 
@@ -97,13 +97,7 @@ describe('the store chart under Argo CD (sim)', () => {
   beforeAll(async () => {
     repo = createGitopsRepo({ chartDir: storeChartDir });
     repo.commit(filesOf(OLD_CHART_DIR, OLD_CHART_PATH), 'Vendor chart 0.4.3');
-    sim = await startSim({
-      repoURL: repo.url,
-      pollMs: 150,
-      tickMs: 20,
-      sealingKeyBits: 2048,
-      timings: { podStartMs: 30, podReadyMs: 60, jobCompleteMs: 60, pvcBindMs: 20, ingressAddressMs: 20, certificateReadyMs: 30, namespaceTerminationMs: 100, timeScale: 0.001 },
-    });
+    sim = await startTestSim(repo.url, { podStartMs: 30, podReadyMs: 60, jobCompleteMs: 60, certificateReadyMs: 30, timeScale: 0.001 });
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);

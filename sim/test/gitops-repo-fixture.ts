@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
+import { startSim, type Sim } from '../src/sim.ts';
 
 const GIT_ENV = {
   ...process.env,
@@ -127,4 +128,21 @@ export function storeApplication(id: string, repoURL: string, options: { finaliz
       },
     },
   };
+}
+
+/** Kubelet/controller timings for tests: every step still happens, in tens of milliseconds. */
+export const TEST_SIM_TIMINGS = {
+  podStartMs: 40,
+  podReadyMs: 80,
+  jobCompleteMs: 80,
+  pvcBindMs: 20,
+  ingressAddressMs: 20,
+  certificateReadyMs: 40,
+  namespaceTerminationMs: 100,
+  timeScale: 0.002,
+};
+
+/** A sim following `repoURL` with fast polling and test timings (override any of them). */
+export function startTestSim(repoURL: string, timings: Partial<typeof TEST_SIM_TIMINGS> = {}): Promise<Sim> {
+  return startSim({ repoURL, pollMs: 150, tickMs: 20, sealingKeyBits: 2048, timings: { ...TEST_SIM_TIMINGS, ...timings } });
 }

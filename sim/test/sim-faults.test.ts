@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'node:https';
 import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { startSim, type Sim } from '../src/sim.ts';
+import type { Sim } from '../src/sim.ts';
 import { sealSecretValue } from '../../renderer/src/seal.ts';
-import { createGitopsRepo, storeApplication, type GitopsRepo } from './gitops-repo-fixture.ts';
+import { createGitopsRepo, storeApplication, type GitopsRepo, startTestSim } from './gitops-repo-fixture.ts';
 import { waitFor } from './wait-for.ts';
 
 const chartDir = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'mini-store');
@@ -38,13 +38,7 @@ describe('sim faults, as a cluster shows them', () => {
 
   beforeAll(async () => {
     repo = createGitopsRepo({ chartDir });
-    sim = await startSim({
-      repoURL: repo.url,
-      pollMs: 150,
-      tickMs: 20,
-      sealingKeyBits: 2048,
-      timings: { podStartMs: 40, podReadyMs: 80, jobCompleteMs: 80, pvcBindMs: 20, ingressAddressMs: 20, certificateReadyMs: 40, namespaceTerminationMs: 100, timeScale: 0.002 },
-    });
+    sim = await startTestSim(repo.url);
     kc = new k8s.KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);

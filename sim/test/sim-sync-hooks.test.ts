@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { startSim, type Sim } from '../src/sim.ts';
-import { createGitopsRepo, type GitopsRepo } from './gitops-repo-fixture.ts';
+import type { Sim } from '../src/sim.ts';
+import { createGitopsRepo, type GitopsRepo, startTestSim } from './gitops-repo-fixture.ts';
 import { waitFor } from './wait-for.ts';
 
 const chartDir = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'mini-store');
@@ -47,13 +47,7 @@ describe('Argo CD sync with Jobs and hooks (sim)', () => {
 
   beforeAll(async () => {
     repo = createGitopsRepo({ chartDir });
-    sim = await startSim({
-      repoURL: repo.url,
-      pollMs: 150,
-      tickMs: 20,
-      sealingKeyBits: 2048,
-      timings: { podStartMs: 40, podReadyMs: 80, jobCompleteMs: 80, pvcBindMs: 20, ingressAddressMs: 20, certificateReadyMs: 40, namespaceTerminationMs: 600, timeScale: 0.002 },
-    });
+    sim = await startTestSim(repo.url, { namespaceTerminationMs: 600 });
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { startSim, type Sim } from '../src/sim.ts';
+import type { Sim } from '../src/sim.ts';
 import { validateObject } from '../src/admission/schema.ts';
 import { sealSecretValue, fetchSealingCert } from '../../renderer/src/seal.ts';
-import { createGitopsRepo, storeApplication, type GitopsRepo } from './gitops-repo-fixture.ts';
+import { createGitopsRepo, storeApplication, type GitopsRepo, startTestSim } from './gitops-repo-fixture.ts';
 import { waitFor } from './wait-for.ts';
 
 const chartDir = join(fileURLToPath(new URL('.', import.meta.url)), 'fixtures', 'mini-store');
@@ -23,13 +23,7 @@ describe('sim (Argo CD + Kubernetes stand-in) with a fixture chart', () => {
 
   beforeAll(async () => {
     repo = createGitopsRepo({ chartDir });
-    sim = await startSim({
-      repoURL: repo.url,
-      pollMs: 150,
-      tickMs: 20,
-      sealingKeyBits: 2048,
-      timings: { podStartMs: 40, podReadyMs: 80, jobCompleteMs: 80, pvcBindMs: 20, ingressAddressMs: 20, certificateReadyMs: 40, namespaceTerminationMs: 600, timeScale: 0.002 },
-    });
+    sim = await startTestSim(repo.url, { namespaceTerminationMs: 600 });
     kc = new k8s.KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { startSim, type Sim } from '../src/sim.ts';
+import type { Sim } from '../src/sim.ts';
 import { REPO_ROOT } from '../src/render-manifests.ts';
 import { sealSecrets, fetchSealingCert } from '../../renderer/src/seal.ts';
-import { createGitopsRepo, storeApplication, type GitopsRepo } from './gitops-repo-fixture.ts';
+import { createGitopsRepo, storeApplication, type GitopsRepo, startTestSim } from './gitops-repo-fixture.ts';
 import { waitFor } from './wait-for.ts';
 
 const SECRET_KEYS = [
@@ -30,13 +30,7 @@ describe('sim with the real woocommerce-store chart', () => {
 
   beforeAll(async () => {
     repo = createGitopsRepo({ chartDir: join(REPO_ROOT, 'charts', 'woocommerce-store') });
-    sim = await startSim({
-      repoURL: repo.url,
-      pollMs: 150,
-      tickMs: 20,
-      sealingKeyBits: 2048,
-      timings: { podStartMs: 40, podReadyMs: 80, jobCompleteMs: 80, pvcBindMs: 20, ingressAddressMs: 20, certificateReadyMs: 40, namespaceTerminationMs: 100, timeScale: 0.001 },
-    });
+    sim = await startTestSim(repo.url, { timeScale: 0.001 });
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);
