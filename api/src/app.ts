@@ -47,6 +47,9 @@ import { PipelineMetrics } from './features/provisioning/pipeline-metrics.ts';
 import { storeHealthController } from './features/provisioning/store-health-controller.ts';
 import { pipelineJobs } from './jobs/pipeline-jobs.ts';
 import type { JobDefinition } from './jobs/create-worker.ts';
+import { HttpPrometheusClient } from './features/usage/prometheus-client.ts';
+import { UsageService } from './features/usage/usage-service.ts';
+import { usageController } from './features/usage/usage-controller.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
@@ -200,6 +203,8 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   api.use(apiKeyController({ apiKeys, registry, prefix: API_PREFIX }));
   api.use(storeController({ stores, registry, prefix: API_PREFIX, secrets, rateLimiter: createStoreRateLimiter(knex, config.createRateLimitPerMinute) }));
   if (conn) api.use(storeHealthController({ stores, cluster: conn.cluster, registry, prefix: API_PREFIX }));
+  const usage = new UsageService({ prometheus: config.prometheusUrl ? new HttpPrometheusClient(config.prometheusUrl) : undefined });
+  api.use(usageController({ stores, usage, registry, prefix: API_PREFIX }));
   api.use(auditController({ audit: auditRepo, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
   app.use(API_PREFIX, api);
 
