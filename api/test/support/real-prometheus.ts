@@ -66,7 +66,8 @@ export type RealPrometheus = {
   close(): Promise<void>;
 };
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -80,16 +81,16 @@ async function freePort(): Promise<number> {
 /**
  * Debian's `prometheus`, started over a TSDB backfilled from `openMetrics` with `promtool tsdb
  * create-blocks-from openmetrics` (as an operator backfills), on a free loopback port; ready when
- * `/-/ready` answers.
+ * `/-/ready` answers. `port`: listen there (an API configured before Prometheus existed).
  */
-export async function startRealPrometheus(openMetrics: string): Promise<RealPrometheus> {
+export async function startRealPrometheus(openMetrics: string, opts: { port?: number } = {}): Promise<RealPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
   const data = join(dir, 'data');
   writeFileSync(join(dir, 'input.om'), `${openMetrics}\n# EOF\n`);
   const backfill = spawnSync(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'input.om'), data], { encoding: 'utf8' });
   if (backfill.status !== 0) throw new Error(`promtool backfill failed: ${backfill.stderr || backfill.stdout || backfill.error}`);
   writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 15s\nscrape_configs: []\n');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(PROMETHEUS_BIN, ['--config.file', join(dir, 'prometheus.yml'), '--storage.tsdb.path', data, '--storage.tsdb.retention.time', '30d', '--web.listen-address', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
