@@ -113,6 +113,9 @@ describe('Store usage charts', () => {
     expect(await page.getByTestId('usage-storage').locator('path.limit').count()).toBe(1);
     expect(await page.getByRole('link', { name: '1h' }).getAttribute('aria-current')).toBe('page');
     expect(await seriousAxeViolations()).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await seriousAxeViolations()).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
     if (process.env.UPDATE_SCREENSHOTS === '1') {
       mkdirSync(SCREENSHOTS, { recursive: true });
       await page.getByTestId('usage').screenshot({ path: `${SCREENSHOTS}store-usage.png` });

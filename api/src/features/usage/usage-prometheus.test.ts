@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../testing/test-platform.ts';
+import { HttpPrometheusClient, PrometheusUnavailableError } from './prometheus-client.ts';
 import { startRealPrometheus, storeUsageOpenMetrics, type RealPrometheus, type SampleUsage } from '../../../test/support/real-prometheus.ts';
 
 // A real Prometheus (Debian's package) over data backfilled with promtool, behind the real API.
@@ -112,6 +113,13 @@ describe('GET /api/v1/stores/:id/usage against a real Prometheus', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ monitoring: 'not_configured', message: expect.stringContaining('not set up') });
     expect((await bare.request('GET', `/api/v1/stores/${storeB}/usage`, { token })).status).toBe(403);
+  });
+
+  it('treats a query Prometheus refuses as Prometheus failing, with its reason', async () => {
+    const end = Math.floor(Date.now() / 1000);
+    const err = await new HttpPrometheusClient(prometheus.url).queryRange('sum(', { start: end - 60, end, stepSeconds: 60 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PrometheusUnavailableError);
+    expect((err as Error).message).toMatch(/400: bad_data/);
   });
 
   it('answers a 503 problem with Retry-After once Prometheus is down', async () => {
