@@ -84,8 +84,8 @@ describe('Store usage charts', () => {
   it('draws CPU, memory, storage and restarts from Prometheus, with the latest values', async () => {
     const to = Math.floor(Date.now() / 15_000) * 15;
     const from = to - 2 * 3600;
-    prometheus = await startRealPrometheus(
-      storeUsageOpenMetrics(
+    prometheus = await startRealPrometheus({
+      backfill: storeUsageOpenMetrics(
         `store-${storeId}`,
         {
           cpuCores: { wordpress: 0.2, mysql: 0.05 },
@@ -96,8 +96,8 @@ describe('Store usage charts', () => {
         from,
         to,
       ),
-      { port: prometheusPort },
-    );
+      port: prometheusPort,
+    });
     await page.reload();
     await page.getByTestId('usage-cpu').waitFor();
     expect(await page.getByTestId('usage-cpu-now').textContent()).toContain('0.25 cores');

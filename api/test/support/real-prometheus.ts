@@ -26,16 +26,26 @@ export type SampleUsage = {
 export function storeUsageOpenMetrics(namespace: string, u: SampleUsage, from: number, to: number, intervalSeconds = 15): string {
   const times: number[] = [];
   for (let t = from; t <= to; t += intervalSeconds) times.push(t);
-  const switchAt = from + (to - from) * 0.75;
+  return renderUsage(namespace, u, { times, from, switchAt: from + (to - from) * 0.75, format: 'openmetrics' });
+}
+
+/** The same series as an exporter serves them at one moment (Prometheus text format 0.0.4, no timestamps): counters grow from `from`. */
+export function storeUsageExposition(namespace: string, u: SampleUsage, from: number, now: number): string {
+  return `${renderUsage(namespace, u, { times: [now], from, switchAt: Number.POSITIVE_INFINITY, format: 'text' })}\n`;
+}
+
+function renderUsage(namespace: string, u: SampleUsage, o: { times: number[]; from: number; switchAt: number; format: 'openmetrics' | 'text' }): string {
+  const { times, from, switchAt } = o;
   const pod = (c: string) => (c === 'mysql' ? 'mysql-0' : 'wordpress-7d9c-abcde');
   const lines: string[] = [];
   const series = (name: string, labels: Record<string, string>, value: (t: number) => number) => {
     const l = Object.entries({ namespace, ...labels }).map(([k, v]) => `${k}="${v}"`).join(',');
-    for (const t of times) lines.push(`${name}{${l}} ${value(t)} ${t}`);
+    for (const t of times) lines.push(o.format === 'openmetrics' ? `${name}{${l}} ${value(t)} ${t}` : `${name}{${l}} ${value(t)}`);
   };
   const totalCpu = Object.values(u.cpuCores).reduce((a, b) => a + b, 0);
+  // OpenMetrics names a counter's family without `_total`; the text format names it as its samples.
   const family = (name: string, type: string, body: () => void) => {
-    lines.push(`# TYPE ${name} ${type}`);
+    lines.push(`# TYPE ${o.format === 'openmetrics' || type !== 'counter' ? name : `${name}_total`} ${type}`);
     body();
   };
   family('container_cpu_usage_seconds', 'counter', () => {
@@ -79,17 +89,26 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Debian's `prometheus`, started over a TSDB backfilled from `openMetrics` with `promtool tsdb
- * create-blocks-from openmetrics` (as an operator backfills), on a free loopback port; ready when
- * `/-/ready` answers. `port`: listen there (an API configured before Prometheus existed).
+ * Debian's `prometheus` on a free loopback port, ready when `/-/ready` answers. `backfill`: OpenMetrics
+ * text written into its TSDB first with `promtool tsdb create-blocks-from openmetrics` (as an operator
+ * backfills). `scrapeTargets`: `host:port` endpoints it scrapes every second (`/metrics`), without
+ * adding `job`/`instance` labels. `port`: listen
+ * there (an API configured before Prometheus existed).
  */
-export async function startRealPrometheus(openMetrics: string, opts: { port?: number } = {}): Promise<RealPrometheus> {
+export async function startRealPrometheus(opts: { backfill?: string; scrapeTargets?: string[]; port?: number }): Promise<RealPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
   const data = join(dir, 'data');
-  writeFileSync(join(dir, 'input.om'), `${openMetrics}\n# EOF\n`);
-  const backfill = spawnSync(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'input.om'), data], { encoding: 'utf8' });
-  if (backfill.status !== 0) throw new Error(`promtool backfill failed: ${backfill.stderr || backfill.stdout || backfill.error}`);
-  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 15s\nscrape_configs: []\n');
+  if (opts.backfill !== undefined) {
+    writeFileSync(join(dir, 'input.om'), `${opts.backfill}\n# EOF\n`);
+    const backfill = spawnSync(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'input.om'), data], { encoding: 'utf8' });
+    if (backfill.status !== 0) throw new Error(`promtool backfill failed: ${backfill.stderr || backfill.stdout || backfill.error}`);
+  }
+  const targets = opts.scrapeTargets ?? [];
+  // job/instance dropped: scraped series then continue backfilled ones of the same labels.
+  const scrape = targets.length
+    ? `scrape_configs:\n  - job_name: exporters\n    scrape_interval: 1s\n    scrape_timeout: 1s\n    static_configs:\n      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]\n    metric_relabel_configs:\n      - action: labeldrop\n        regex: job|instance\n`
+    : 'scrape_configs: []\n';
+  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 15s\n${scrape}`);
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(PROMETHEUS_BIN, ['--config.file', join(dir, 'prometheus.yml'), '--storage.tsdb.path', data, '--storage.tsdb.retention.time', '30d', '--web.listen-address', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,7 +1,9 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../testing/test-platform.ts';
 import { HttpPrometheusClient, PrometheusUnavailableError } from './prometheus-client.ts';
-import { startRealPrometheus, storeUsageOpenMetrics, type RealPrometheus, type SampleUsage } from '../../../test/support/real-prometheus.ts';
+import { startRealPrometheus, storeUsageExposition, storeUsageOpenMetrics, type RealPrometheus, type SampleUsage } from '../../../test/support/real-prometheus.ts';
 
 // A real Prometheus (Debian's package) over data backfilled with promtool, behind the real API.
 const MiB = 1024 ** 2;
@@ -37,7 +39,7 @@ beforeAll(async () => {
   storeB = (await bare.request('POST', '/api/v1/stores', { token: other.token, body: { name: 'metered-b' } })).body.id;
   const to = Math.floor(Date.now() / 15_000) * 15;
   const from = to - 2 * 3600;
-  prometheus = await startRealPrometheus([storeUsageOpenMetrics(`store-${storeA}`, A, from, to), storeUsageOpenMetrics(`store-${storeB}`, B, from, to)].join('\n'));
+  prometheus = await startRealPrometheus({ backfill: [storeUsageOpenMetrics(`store-${storeA}`, A, from, to), storeUsageOpenMetrics(`store-${storeB}`, B, from, to)].join('\n') });
   // The same database behind an API that knows the Prometheus.
   t = await startTestPlatform({ ...env, PROMETHEUS_URL: prometheus.url }, { databaseUrl: bare.databaseUrl });
   owner.token = await login(t, owner.email, owner.password);
@@ -129,5 +131,47 @@ describe('GET /api/v1/stores/:id/usage against a real Prometheus', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.headers.get('retry-after')).toBe('30');
     expect(res.body).toMatchObject({ status: 503, code: 'service_unavailable', detail: expect.stringContaining('Prometheus') });
+  });
+});
+
+describe('GET /api/v1/stores/:id/usage from a Prometheus that scrapes an exporter', () => {
+  let exporter: Server;
+  let scraping: RealPrometheus;
+  let api: TestPlatform;
+  beforeAll(async () => {
+    // An exporter serving the store's series as they are now (counters growing in real time), scraped every
+    // second, over 10 minutes of its history backfilled (a rate over 5 minutes needs 5 minutes of samples).
+    const steady = { ...A, restarts: { wordpress: { before: 2, after: 2 }, mysql: { before: 1, after: 1 } } };
+    const from = Math.floor(Date.now() / 1000) - 600;
+    exporter = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(storeUsageExposition(`store-${storeA}`, steady, from, Date.now() / 1000)));
+    await new Promise<void>((r) => exporter.listen(0, '127.0.0.1', () => r()));
+    scraping = await startRealPrometheus({ backfill: storeUsageOpenMetrics(`store-${storeA}`, steady, from, from + 598, 5), scrapeTargets: [`127.0.0.1:${(exporter.address() as AddressInfo).port}`] });
+    api = await startTestPlatform({ PROMETHEUS_URL: scraping.url }, { databaseUrl: bare.databaseUrl });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await scraping?.close();
+    exporter?.close();
+  });
+
+  it('reads what Prometheus scraped', async () => {
+    const token = await login(api, owner.email, owner.password);
+    const scrapedAt = async () => {
+      const res = await fetch(`${scraping.url}/api/v1/query?query=${encodeURIComponent(`timestamp(container_memory_working_set_bytes{namespace="store-${storeA}",container="mysql"})`)}`);
+      const json = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
+      return Number(json.data.result[0]?.value[1] ?? 0);
+    };
+    // Until a scraped sample is newer than the backfilled history.
+    const started = Date.now() / 1000;
+    while ((await scrapedAt()) < started) await new Promise((r) => setTimeout(r, 200));
+    const body = (await api.request('GET', `/api/v1/stores/${storeA}/usage`, { token })).body;
+    const m = body.metrics;
+    expect(m.cpu.points.length).toBeGreaterThan(0);
+    // rate() extrapolates to the window's edges by at most about one scrape interval: within 5 %.
+    expect(Math.abs(last(m.cpu.points) - 0.25)).toBeLessThan(0.0125);
+    expect(last(m.memory.points)).toBe(500 * MiB);
+    expect(last(m.storageUsed.points)).toBe(2 * GiB);
+    expect(last(m.storageRequested.points)).toBe(15 * GiB);
+    expect(last(m.restarts.points)).toBe(3);
   });
 });
