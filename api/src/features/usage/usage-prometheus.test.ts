@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../testing/test-platform.ts';
 import { HttpPrometheusClient, PrometheusUnavailableError } from './prometheus-client.ts';
+import { StoreUsage } from './usage.schema.ts';
 import { startRealPrometheus, storeUsageExposition, storeUsageOpenMetrics, type RealPrometheus, type SampleUsage } from '../../../test/support/real-prometheus.ts';
 
 // A real Prometheus (Debian's package) over data backfilled with promtool, behind the real API.
@@ -57,6 +58,8 @@ describe('GET /api/v1/stores/:id/usage against a real Prometheus', () => {
     const res = await t.request('GET', `/api/v1/stores/${storeA}/usage?range=1h`, { token: owner.token });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ monitoring: 'ok', range: '1h', stepSeconds: 60 });
+    // The answer is what the OpenAPI document says it is.
+    expect(StoreUsage.safeParse(res.body).error).toBeUndefined();
     const m = res.body.metrics;
     // 1 h at 1-minute steps, all within the 2 h of data: 61 points each.
     for (const name of ['cpu', 'memory', 'storageUsed', 'storageRequested', 'restarts']) expect(m[name].points, name).toHaveLength(61);
@@ -114,6 +117,7 @@ describe('GET /api/v1/stores/:id/usage against a real Prometheus', () => {
     const res = await bare.request('GET', `/api/v1/stores/${storeA}/usage?range=7d`, { token });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ monitoring: 'not_configured', message: expect.stringContaining('not set up') });
+    expect(StoreUsage.safeParse(res.body).success).toBe(true);
     expect((await bare.request('GET', `/api/v1/stores/${storeB}/usage`, { token })).status).toBe(403);
   });
 
