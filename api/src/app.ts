@@ -46,6 +46,9 @@ import { PipelineMetrics } from './features/provisioning/pipeline-metrics.ts';
 import { storeHealthController } from './features/provisioning/store-health-controller.ts';
 import { pipelineJobs } from './features/provisioning/pipeline-jobs.ts';
 import type { JobDefinition } from './jobs/create-worker.ts';
+import { HttpPrometheusClient } from './features/usage/prometheus-client.ts';
+import { UsageService } from './features/usage/usage-service.ts';
+import { usageController } from './features/usage/usage-controller.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
@@ -243,6 +246,8 @@ export function createHttpApp(
   // Always mounted, retry included: an API-only replica (no GITOPS_REPO) serves every store route.
   api.use(storeController({ stores: services.stores, registry, prefix: API_PREFIX, secrets: d.secrets }));
   if (d.cluster) api.use(storeHealthController({ stores: services.stores, cluster: d.cluster, registry, prefix: API_PREFIX }));
+  const usage = new UsageService({ prometheus: config.prometheusUrl ? new HttpPrometheusClient(config.prometheusUrl) : undefined });
+  api.use(usageController({ stores: services.stores, usage, registry, prefix: API_PREFIX }));
   api.use(auditController({ audit: d.repos.audit, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
   app.use(API_PREFIX, api);
 

@@ -131,6 +131,8 @@ const EnvSchema = z.object({
   CLUSTER_SIMULATED: bool.default(false),
   /** Allow self-service sign-up at POST /api/v1/auth/register. */
   ALLOW_REGISTRATION: bool.default(true),
+  /** Prometheus that scrapes kube-state-metrics and the kubelets (e.g. http://prometheus-operated.monitoring:9090): stores' usage in the dashboard. Unset: usage answers `monitoring: not_configured`. */
+  PROMETHEUS_URL: z.string().url().optional(),
 });
 
 export type Config = Readonly<{
@@ -187,6 +189,8 @@ export type Config = Readonly<{
   }>;
   clusterSimulated: boolean;
   pipeline: Readonly<{ readyTimeoutMs: number; statusIntervalMs: number; retryDelayMs: number; clusterIssuer?: string; ingressClass?: string }>;
+  /** Prometheus base URL for stores' usage; undefined when monitoring is not set up. */
+  prometheusUrl?: string;
 }>;
 
 export class ConfigError extends Error {
@@ -322,5 +326,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clusterIssuer: e.CLUSTER_ISSUER,
       ingressClass: e.INGRESS_CLASS,
     }),
+    prometheusUrl: e.PROMETHEUS_URL,
   });
 }

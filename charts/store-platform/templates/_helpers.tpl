@@ -167,6 +167,10 @@ Usage: include "store-platform.env" (dict "ctx" . "roles" "api")
   value: {{ $c.ingressClass | quote }}
 - name: STORE_READY_TIMEOUT_SECONDS
   value: {{ $c.storeReadyTimeoutSeconds | quote }}
+{{- with $c.prometheusUrl }}
+- name: PROMETHEUS_URL
+  value: {{ . | quote }}
+{{- end }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:

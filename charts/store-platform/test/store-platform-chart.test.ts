@@ -251,6 +251,18 @@ describe('store-platform chart', () => {
     expect(test.spec.containers[0].command.join(' ')).toContain(`http://${RELEASE}-api:80/readyz`);
   });
 
+  it('passes PROMETHEUS_URL and lets the pods reach Prometheus only when it is set', async () => {
+    const egressTo = (objects: K8sObject[]) => (one(objects, 'NetworkPolicy').spec.egress as Obj[]).filter((e) => e.to?.[0]?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring').map((e) => e.ports);
+    const envOf = (objects: K8sObject[]) => (find(objects, 'Deployment') as Obj[]).map((d) => d.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'PROMETHEUS_URL')?.value);
+    expect(envOf(sc('cluster'))).toEqual(['http://kube-prometheus-stack-prometheus.monitoring.svc:9090', 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090']);
+    expect(egressTo(sc('cluster'))).toEqual([[{ protocol: 'TCP', port: 9090 }]]);
+    const https = await render([join(ciDir, 'external-db-values.yaml')], { 'config.prometheusUrl': 'https://prometheus.example.net' });
+    expect(egressTo(https)).toEqual([[{ protocol: 'TCP', port: 443 }]]);
+    expect(envOf(sc('external-db')).every((v) => v === undefined)).toBe(true);
+    expect(egressTo(sc('external-db'))).toEqual([]);
+    expect(await renderError([join(ciDir, 'external-db-values.yaml')], { 'config.prometheusUrl': 'prometheus:9090' })).toMatch(/prometheusUrl/);
+  });
+
   it('keeps the selector labels free of the chart version', () => {
     for (const d of find(sc('cluster'), 'Deployment') as Obj[]) {
       expect(Object.keys(d.spec.selector.matchLabels).sort()).toEqual(['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name']);

@@ -2,13 +2,16 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { ApiError } from '#lib/server/api-client.ts';
 import { loadStorePage } from '#lib/server/load-store-page.ts';
+import { loadStoreUsage, usageRange } from '#lib/server/load-store-usage.ts';
 import { pollSettings } from '#lib/server/poll-settings.ts';
 import { failForm, problemToForm } from '#lib/server/problem-to-form.ts';
 import type { StoreDetail } from '#lib/types.ts';
 
-export const load: PageServerLoad = async ({ locals, params }) => {
+export const load: PageServerLoad = async ({ locals, params, url }) => {
+  const range = usageRange(url.searchParams.get('range'));
   try {
-    return { ...(await loadStorePage(locals.api, params.id)), poll: pollSettings() };
+    const [page, usage] = await Promise.all([loadStorePage(locals.api, params.id), loadStoreUsage(locals.api, params.id, range)]);
+    return { ...page, usage, range, poll: pollSettings() };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 403)) error(404, 'There is no such store in your account.');
     throw err;
