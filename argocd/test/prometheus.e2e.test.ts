@@ -34,6 +34,7 @@ let prom: ChildProcess;
 let promUrl: string;
 let dir: string;
 let storeId: string;
+let owner: Awaited<ReturnType<PipelineHarness['signUp']>>;
 let dashboards: Dashboard[];
 let promLog = '';
 
@@ -65,7 +66,10 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'prometheus-e2e-'));
-  h = await startPipelineHarness();
+  // The port is chosen before the platform starts, so its usage endpoint reads from this Prometheus.
+  const port = await freePort();
+  promUrl = `http://127.0.0.1:${port}`;
+  h = await startPipelineHarness({ PROMETHEUS_URL: promUrl });
   const kubeconfig = parse(await readFile(h.sim.kubeconfigPath, 'utf8'));
   await writeFile(join(dir, 'sim-ca.pem'), Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64'));
   await writeFile(join(dir, 'sim-token'), h.sim.token);
@@ -101,8 +105,6 @@ beforeAll(async () => {
     ],
   };
   await writeFile(join(dir, 'prometheus.yml'), stringify(config));
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
   prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   prom.stdout?.on('data', (d) => (promLog += d));
   prom.stderr?.on('data', (d) => (promLog += d));
@@ -113,7 +115,8 @@ beforeAll(async () => {
     return r.data.result.length === 3 && r.data.result.every((s) => s.value[1] === '1') ? true : undefined;
   });
 
-  const u = await h.signUp();
+  owner = await h.signUp();
+  const u = owner;
   const created = await h.request('POST', '/api/v1/stores', { token: u.token, body: { name: 'prometheus-shop' } });
   expect(created.status).toBe(202);
   storeId = created.body.id;
@@ -201,6 +204,21 @@ describe('a real Prometheus scraping the platform and the sim', () => {
         expect((await query(interpolate(e.expr, { store: other, rateInterval: '1m' }))).data.result, e.where).toEqual([]);
       }
     }
+  });
+
+  it('GET /stores/:id/usage answers the owner from this Prometheus, with the sim\'s series for the store', async () => {
+    const r = await h.request('GET', `/api/v1/stores/${storeId}/usage?range=1h`, { token: owner.token });
+    expect(r.status).toBe(200);
+    expect(r.body.monitoring).toBe('ok');
+    const last = (name: string) => (r.body.metrics[name].points as { value: number }[]).at(-1)?.value;
+    expect(last('cpu')).toBeGreaterThan(0);
+    expect(last('memory')).toBeGreaterThan(0);
+    expect(last('storageRequested')).toBeGreaterThan(0);
+    expect(last('storageUsed')).toBeGreaterThan(0);
+    expect(last('storageUsed')!).toBeLessThan(last('storageRequested')!);
+    expect(last('restarts')).toBe(0);
+    const stranger = await h.signUp();
+    expect((await h.request('GET', `/api/v1/stores/${storeId}/usage`, { token: stranger.token })).status).toBe(403);
   });
 
   it('the store\'s usage is what the sim simulates: CPU and memory above zero, volumes partly used', async () => {
