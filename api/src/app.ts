@@ -15,7 +15,7 @@ import { Metrics } from './metrics/metrics.ts';
 import { PasswordHasher } from './auth/password-hasher.ts';
 import { TokenService } from './auth/token-service.ts';
 import { SecretBox } from './crypto/secret-box.ts';
-import { createAuthenticate, requireOperator } from './auth/authenticate.ts';
+import { createAuthenticate, requireOperator } from './features/auth/authenticate.ts';
 import { PgAuditRepository, type AuditRepository } from './features/audit/audit-repository.ts';
 import { AuditLog } from './features/audit/audit-log.ts';
 import { auditController } from './features/audit/audit-controller.ts';

@@ -4,17 +4,17 @@ import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy, type StrategyOptionsWithRequest } from 'passport-jwt';
 import { createRemoteJWKSet, decodeProtectedHeader } from 'jose';
 import jwt from 'jsonwebtoken';
-import type { Config } from '../config/config.ts';
-import { ForbiddenError, UnauthorizedError } from '../errors/app-error.ts';
-import type { AuditLog } from '../features/audit/audit-log.ts';
-import { API_KEY_PREFIX, ApiKeyService } from '../features/api-keys/api-key-service.ts';
-import type { UserRepository } from '../features/users/user-repository.ts';
-import type { AuthContext } from './auth-context.ts';
-import { actorFor, requestOrigin } from './actor.ts';
-import type { UserModel } from '../db/models/user-model.ts';
-import type { SessionService } from '../features/auth/session-service.ts';
-import type { AuthFailureSampler } from '../features/auth/auth-failure-sampler.ts';
-import { DASHBOARD_HEADERS, isFromDashboard } from '../http/dashboard-hop.ts';
+import type { Config } from '../../config/config.ts';
+import { ForbiddenError, UnauthorizedError } from '../../errors/app-error.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { API_KEY_PREFIX, ApiKeyService } from '../api-keys/api-key-service.ts';
+import type { UserRepository } from '../users/user-repository.ts';
+import type { AuthContext } from '../../auth/auth-context.ts';
+import { actorFor, requestOrigin } from '../../auth/actor.ts';
+import type { UserModel } from '../../db/models/user-model.ts';
+import type { SessionService } from './session-service.ts';
+import type { AuthFailureSampler } from './auth-failure-sampler.ts';
+import { DASHBOARD_HEADERS, isFromDashboard } from '../../http/dashboard-hop.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
