@@ -97,7 +97,9 @@ describe('the store chart under Argo CD (sim)', () => {
   beforeAll(async () => {
     repo = createGitopsRepo({ chartDir: storeChartDir });
     repo.commit(filesOf(OLD_CHART_DIR, OLD_CHART_PATH), 'Vendor chart 0.4.3');
-    sim = await startTestSim(repo.url, { podStartMs: 30, podReadyMs: 60, jobCompleteMs: 60, certificateReadyMs: 30, timeScale: 0.001 });
+    // Spec durations at 1/50 (progress deadlines of 6-12 s, back-offs well under a second): at 1/1000 a
+    // loaded machine turned a slow Deployment Degraded after 0.3 s, which is not what these tests prove.
+    sim = await startTestSim(repo.url, { podStartMs: 30, podReadyMs: 60, jobCompleteMs: 60, certificateReadyMs: 30, timeScale: 0.02 });
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(sim.kubeconfigPath);
     custom = kc.makeApiClient(k8s.CustomObjectsApi);
