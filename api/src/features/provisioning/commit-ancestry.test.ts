@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GitCli } from '../../../../gitops/src/git-cli.ts';
+import { GitCli, GitCommandError } from '../../../../gitops/src/git-cli.ts';
 import { CommitAncestry } from './commit-ancestry.ts';
 
 const exec = promisify(execFile);
@@ -133,6 +133,21 @@ describe('CommitAncestry', () => {
     const [c] = await commits(1, 'main', true);
     expect(await anc.includes(a!, c!)).toBe(true);
     expect(await anc.includes(b!, c!)).toBe(false); // b is not in c's history, though it was in the previous revision's
+  });
+
+  it('a git failure other than a missing commit is an error, not "not contained", and is not remembered', async () => {
+    const [a, b] = await commits(2);
+    let failing = true;
+    class FlakyGit extends CountingGit {
+      override run(args: string[], cwd: string) {
+        if (failing && args[0] === 'rev-list') return Promise.reject(new GitCommandError('git rev-list failed: timed out', null, '', ''));
+        return super.run(args, cwd);
+      }
+    }
+    const anc = ancestry(new FlakyGit());
+    await expect(anc.includes(a!, b!)).rejects.toThrow(/timed out/);
+    failing = false;
+    expect(await anc.includes(a!, b!)).toBe(true);
   });
 
   it('1,000 stores checked against each new revision start a bounded number of git processes', async () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { GitCli, type GitAuth } from '../../../../gitops/src/git-cli.ts';
+import { GitCli, GitCommandError, type GitAuth } from '../../../../gitops/src/git-cli.ts';
 
 /** The one thing CommitAncestry needs from git: run a command in a directory (GitCli is one). */
 export interface GitRunner {
@@ -117,13 +117,15 @@ export class CommitAncestry {
     return new Set(out.commits);
   }
 
-  /** `git rev-list --parents R [^old]`, or null when R is not a commit here. */
+  /** `git rev-list R` (with `--parents ^old` when given old), or null when R is not a commit here. */
   private async revList(dir: string, revision: string, exclude?: string): Promise<{ commits: string[]; parents: Set<string> } | null> {
     let stdout: string;
     try {
-      ({ stdout } = await this.git.run(['rev-list', '--parents', revision, ...(exclude ? [`^${exclude}`] : []), '--'], dir));
-    } catch {
-      return null;
+      ({ stdout } = await this.git.run(['rev-list', ...(exclude ? ['--parents', revision, `^${exclude}`] : [revision]), '--'], dir));
+    } catch (err) {
+      // Only "no such commit" means missing; anything else (a timeout, a full buffer) is an error, not "no".
+      if (err instanceof GitCommandError && /bad revision|unknown revision|bad object|not a valid object/i.test(err.stderr)) return null;
+      throw err;
     }
     const commits: string[] = [];
     const parents = new Set<string>();
