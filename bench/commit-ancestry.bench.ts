@@ -35,17 +35,27 @@ class CountingGit extends GitCli {
   }
 }
 
-const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com' };
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@example.com',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@example.com',
+  // no background gc in the work tree (10,000 loose commits would start one) while the bench removes it
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'gc.auto',
+  GIT_CONFIG_VALUE_0: '0',
+};
 const root = await mkdtemp(join(tmpdir(), 'bench-ancestry-'));
 try {
   const remote = join(root, 'remote.git');
   const work = join(root, 'work');
-  await exec('git', ['init', '-q', '--bare', '-b', 'main', remote]);
-  await exec('git', ['init', '-q', '-b', 'main', work]);
+  await exec('git', ['init', '-q', '--bare', '-b', 'main', remote], { env });
+  await exec('git', ['init', '-q', '-b', 'main', work], { env });
   const commitsNeeded = Math.ceil(stores / perCommit);
   await exec('sh', ['-c', `i=0; while [ $i -lt ${commitsNeeded} ]; do git commit -q --allow-empty -m "c$i"; i=$((i+1)); done`], { cwd: work, env });
-  await exec('git', ['push', '-q', remote, 'HEAD:refs/heads/main'], { cwd: work });
-  const history = (await exec('git', ['rev-list', '--reverse', 'HEAD'], { cwd: work })).stdout.trim().split('\n');
+  await exec('git', ['push', '-q', remote, 'HEAD:refs/heads/main'], { cwd: work, env });
+  const history = (await exec('git', ['rev-list', '--reverse', 'HEAD'], { cwd: work, env })).stdout.trim().split('\n');
   const storeCommits = Array.from({ length: stores }, (_, i) => history[Math.floor(i / perCommit)]!);
 
   const git = new CountingGit();
@@ -54,9 +64,9 @@ try {
   for (let k = 0; k <= cycles; k++) {
     if (k > 0) {
       await exec('git', ['commit', '-q', '--allow-empty', '-m', `cycle ${k}`], { cwd: work, env });
-      await exec('git', ['push', '-q', remote, 'HEAD:refs/heads/main'], { cwd: work });
+      await exec('git', ['push', '-q', remote, 'HEAD:refs/heads/main'], { cwd: work, env });
     }
-    const head = (await exec('git', ['rev-parse', 'HEAD'], { cwd: work })).stdout.trim();
+    const head = (await exec('git', ['rev-parse', 'HEAD'], { cwd: work, env })).stdout.trim();
     const before = git.calls;
     const t0 = performance.now();
     let contained = 0;
@@ -71,5 +81,5 @@ try {
   console.log(`${stores} stores, ${perCommit} per commit, ${history.length} commits in the repo`);
   for (const r of rows) console.log(r);
 } finally {
-  await rm(root, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true, maxRetries: 5 });
 }
