@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initial from './migrations/20261126080000_initial.ts';
 import * as storePipeline from './migrations/20261126090000_store_pipeline.ts';
 import * as sessions from './migrations/20261201120000_sessions.ts';
+import * as eventClockTimestamps from './migrations/20261201130000_event_clock_timestamps.ts';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -10,6 +11,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261126080000_initial', initial],
   ['20261126090000_store_pipeline', storePipeline],
   ['20261201120000_sessions', sessions],
+  ['20261201130000_event_clock_timestamps', eventClockTimestamps],
 ];
 
 /** knex migration source over statically imported TypeScript modules (one form only: .ts). */

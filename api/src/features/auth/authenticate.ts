@@ -1,4 +1,4 @@
-import { KeyObject } from 'node:crypto';
+import { createSecretKey, KeyObject } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy, type StrategyOptionsWithRequest } from 'passport-jwt';
@@ -47,6 +47,16 @@ function toContext(user: UserModel, method: AuthContext['method'], apiKeyId?: st
 export function createAuthenticate({ config, users, apiKeys, sessions, failures }: Deps): RequestHandler {
   const pp = new passport.Passport();
   const jwks = config.jwt.jwksUrl ? createRemoteJWKSet(new URL(config.jwt.jwksUrl)) : undefined;
+  // Keys are handed to jsonwebtoken as KeyObjects made once: given a string it tries createPublicKey on
+  // it, fails and makes a secret key, on every request (or re-parses an exported PEM for JWKS keys).
+  // passport-jwt's types say string | Buffer; it passes the key through to jsonwebtoken untouched.
+  const providerKeys = new WeakMap<object, KeyObject>();
+  const asKeyObject = (key: object): KeyObject => {
+    if (key instanceof KeyObject) return key;
+    let k = providerKeys.get(key);
+    if (!k) providerKeys.set(key, (k = KeyObject.from(key as Parameters<typeof KeyObject.from>[0])));
+    return k;
+  };
 
   const options: StrategyOptionsWithRequest = {
     jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -61,16 +71,11 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
             const token = String(raw);
             Promise.resolve()
               .then(() => jwks(decodeProtectedHeader(token), { payload: '', signature: '' } as never))
-              .then((key) =>
-                done(
-                  null,
-                  (key instanceof KeyObject ? key : KeyObject.from(key as Parameters<typeof KeyObject.from>[0])).export({ type: 'spki', format: 'pem' }),
-                ),
-              )
+              .then((key) => done(null, asKeyObject(key) as unknown as Buffer))
               .catch((err) => done(err));
           },
         }
-      : { algorithms: ['HS256'] as jwt.Algorithm[], secretOrKey: config.jwt.secret }),
+      : { algorithms: ['HS256'] as jwt.Algorithm[], secretOrKey: createSecretKey(Buffer.from(config.jwt.secret)) as unknown as Buffer }),
   };
 
   pp.use(

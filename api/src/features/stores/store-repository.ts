@@ -152,7 +152,8 @@ export class PgStoreRepository implements StoreRepository {
     await trx('stores')
       .update({
         commit_sha: c.sha,
-        committed_at: trx.fn.now(),
+        // the moment of the commit, not the start of a transaction that may have spanned the push
+        committed_at: trx.raw('clock_timestamp()'),
         pull_request_number: c.pullRequest?.number ?? null,
         pull_request_url: c.pullRequest?.url ?? null,
         updated_at: trx.fn.now(),
