@@ -1,4 +1,4 @@
-import type { HandleClientError } from '@sveltejs/kit';
+import type { HandleClientError } from '@sveltejs/kit/hooks';
 
 /**
  * A link followed while the server is down: the page data cannot be fetched (a TypeError of fetch, not

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failureWords, splitCommits } from '../src/lib/failure-words.ts';
+import { healthState } from '../src/lib/health-words.ts';
 
 describe('a failed store in words a shop owner understands', () => {
   it.each([
@@ -31,5 +32,16 @@ describe('commit ids on a phone screen', () => {
     expect(splitCommits(`sync to ${sha} failed`)).toEqual([{ text: 'sync to ' }, { text: '0123456', commit: sha }, { text: ' failed' }]);
     expect(splitCommits('no id here')).toEqual([{ text: 'no id here' }]);
     expect(splitCommits('abc1234 short')).toEqual([{ text: 'abc1234 short' }]);
+  });
+});
+
+describe('the health panel during setup', () => {
+  it('says "starting" while the store is Pending, "unhealthy" only once it should be running', () => {
+    const unhealthy = { status: 'unhealthy' };
+    expect(healthState(unhealthy, 'Pending')).toBe('starting');
+    expect(healthState(unhealthy, 'Ready')).toBe('unhealthy');
+    expect(healthState(unhealthy, 'Error')).toBe('unhealthy');
+    expect(healthState({ status: 'healthy' }, 'Pending')).toBe('healthy');
+    expect(healthState(null, 'Ready')).toBe('unhealthy');
   });
 });
