@@ -64,12 +64,13 @@ export class LivePoller<T> {
     void this.#tick();
   }
 
-  #schedule(delayMs: number): void {
+  /** `countdown`: a reconnect attempt, counted down in `nextAttemptInS` (a parameter, not a read of `reconnecting`: `start` runs inside the page's effect, which must not depend on this state). */
+  #schedule(delayMs: number, countdown = false): void {
     clearTimeout(this.#timer);
     clearInterval(this.#countdown);
     const due = Date.now() + delayMs;
     this.nextAttemptInS = Math.ceil(delayMs / 1000);
-    if (this.reconnecting) {
+    if (countdown) {
       this.#countdown = setInterval(() => {
         this.nextAttemptInS = Math.max(0, Math.ceil((due - Date.now()) / 1000));
       }, 1000);
@@ -104,7 +105,7 @@ export class LivePoller<T> {
       this.#failures += 1;
       this.reconnecting = true;
       this.busy = false;
-      this.#schedule(backoffDelay(this.#failures, this.#intervalMs, this.#opts.maxIntervalMs, Math.random()));
+      this.#schedule(backoffDelay(this.#failures, this.#intervalMs, this.#opts.maxIntervalMs, Math.random()), true);
     }
   }
 }
