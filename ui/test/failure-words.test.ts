@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failureWords, splitCommits } from '../src/lib/failure-words.ts';
-import { healthState } from '../src/lib/health-words.ts';
+import { healthState } from '../src/lib/health-state.ts';
 
 describe('a failed store in words a shop owner understands', () => {
   it.each([

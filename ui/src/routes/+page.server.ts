@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
-import { loadShell } from '#lib/server/shell.ts';
+import { loadShell } from '#lib/server/load-shell.ts';
 
 /** The front door: your stores when signed in, otherwise the sign-in page. */
 export const load: PageServerLoad = async (event) => {

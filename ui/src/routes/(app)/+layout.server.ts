@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import type { LayoutServerLoad } from './$types';
-import { loadShell } from '#lib/server/shell.ts';
+import { loadShell } from '#lib/server/load-shell.ts';
 
 /** Every page in here needs a signed-in user; others go to sign in and come back. */
 export const load: LayoutServerLoad = async (event) => {
