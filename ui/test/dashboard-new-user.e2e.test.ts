@@ -6,7 +6,16 @@ import { markStoreError, startDashboard, type Dashboard } from './dashboard-harn
 
 // What a new user hit (issue 14, item 6): the server stopped and restarted under the open page, a phone
 // screen, and the words of failures. The default poll cadence (5 s), as a user has it.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const AXE_SOURCE = readFileSync(fileURLToPath(import.meta.resolve('axe-core/axe.min.js')), 'utf8');
 const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
 
@@ -21,10 +30,16 @@ const overflows = () => page.evaluate(() => document.documentElement.scrollWidth
 async function seriousAxeViolations(): Promise<string[]> {
   await page.evaluate(`${AXE_SOURCE}\n;void 0`);
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe;
     return axe.run(document, { resultTypes: ['violations'] });
   });
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 beforeAll(async () => {
@@ -116,9 +131,18 @@ describe('What a new user hit in the dashboard', () => {
     const text = () => notice.textContent();
     try {
       // Retries after 1, 2, 4 s (±20 %): the 4 s wait shows the countdown ticking down to the attempt.
-      await page.waitForFunction(() => /in [456] s/.test(document.querySelector('[data-testid="reconnecting"]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+      await page.waitForFunction(() => /in [456] s/.test(document.querySelector('[data-testid="reconnecting"]')?.textContent ?? ''), undefined, {
+        timeout: 20_000,
+      });
       const first = Number(/in (\d) s/.exec((await text()) ?? '')?.[1]);
-      await page.waitForFunction((n) => { const m = /in (\d) s/.exec(document.querySelector('[data-testid="reconnecting"]')?.textContent ?? ''); return m !== null && Number(m[1]) === n - 1; }, first, { timeout: 5_000 });
+      await page.waitForFunction(
+        (n) => {
+          const m = /in (\d) s/.exec(document.querySelector('[data-testid="reconnecting"]')?.textContent ?? '');
+          return m !== null && Number(m[1]) === n - 1;
+        },
+        first,
+        { timeout: 5_000 },
+      );
     } finally {
       await dash.resume();
     }

@@ -7,7 +7,8 @@
 export type FailureWords = { summary: string; raw: string | null };
 
 const byReason: Record<string, string> = {
-  Degraded: 'Your store started but is not running properly. The platform keeps checking, and it becomes Ready by itself once it is healthy; Retry rolls it out again.',
+  Degraded:
+    'Your store started but is not running properly. The platform keeps checking, and it becomes Ready by itself once it is healthy; Retry rolls it out again.',
   SyncFailed: 'The platform could not install your store on the cluster. Retry usually fixes this; if it keeps failing, contact support.',
   Timeout: 'Your store took too long to start. Retry to try again; if it keeps happening, contact support.',
   RetriesExhausted: 'The platform could not reach a service it needs to set up your store, and gave up after several tries. Retry in a few minutes.',

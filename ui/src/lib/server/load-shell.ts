@@ -36,7 +36,8 @@ export async function loadShell({ locals, cookies, url }: { locals: App.Locals; 
       session.end(cookies, url);
       return { user: null, platform };
     }
-    if (err instanceof ApiUnreachableError || (err instanceof ApiError && err.status >= 500)) error(503, { message: 'The platform is not answering right now. Try again in a moment.', code: 'unreachable' });
+    if (err instanceof ApiUnreachableError || (err instanceof ApiError && err.status >= 500))
+      error(503, { message: 'The platform is not answering right now. Try again in a moment.', code: 'unreachable' });
     throw err;
   }
 }
