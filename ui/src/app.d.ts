@@ -13,6 +13,8 @@ declare global {
     }
     interface Error {
       message: string;
+      /** `unreachable`: the platform did not answer (the error page offers to try again). */
+      code?: string;
     }
   }
 }

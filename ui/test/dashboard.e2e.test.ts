@@ -213,6 +213,7 @@ describe('Dashboard', () => {
     expect(await page.content()).not.toContain(key);
     expect(await page.getByTestId('key-row').count()).toBe(1);
     await page.click('button[aria-label="Revoke key CI deploys"]');
+    await page.locator('dialog[open] button:has-text("Revoke CI deploys")').click();
     await page.getByTestId('revoked-row').waitFor();
     expect(await page.getByTestId('no-keys').isVisible()).toBe(true);
     expect((await dash.platform.request('GET', '/api/v1/me', { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
@@ -233,7 +234,8 @@ describe('Dashboard', () => {
   it('offers Retry for a store in Error: Pending again, on a platform without the GitOps pipeline too', async () => {
     await row('second-shop').locator('a.name').click();
     await page.waitForURL(/\/stores\/[0-9a-f-]{36}$/);
-    expect(await page.locator('.error-reason').textContent()).toContain('ErrImagePull');
+    expect(await page.getByTestId('failure-summary').textContent()).toContain('could not be set up');
+    expect(await page.getByTestId('failure-details').textContent()).toContain('ErrImagePull');
     await page.click('button:has-text("Retry")');
     await page.locator('main .title [data-status="Pending"]').waitFor();
     expect(await page.locator('.alert.error').count()).toBe(0);

@@ -7,8 +7,16 @@ import { apiBaseUrl } from '../src/lib/server/api-base-url.ts';
 import { safeNext } from '../src/lib/server/sign-in.ts';
 
 describe('dashboard polling and session rules', () => {
-  it('backs off 5, 10, 20, 40 s after failures and stays at the cap', () => {
-    expect([0, 1, 2, 3, 4, 5, 50].map((f) => backoffDelay(f, 5000, 60_000))).toEqual([5000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
+  it('retries after 1, 2, 4 s, then every 5 s at most, so the page recovers within seconds of the server’s return', () => {
+    expect([0, 1, 2, 3, 4, 5, 50].map((f) => backoffDelay(f, 5000, 60_000))).toEqual([5000, 1000, 2000, 4000, 5000, 5000, 5000]);
+    // A short cadence starts at itself; a cap below the ceiling is kept.
+    expect([1, 2, 3, 4].map((f) => backoffDelay(f, 250, 1500))).toEqual([250, 500, 1000, 1500]);
+  });
+
+  it('spreads reconnects of many tabs over ±20 %', () => {
+    expect(backoffDelay(4, 5000, 60_000, 0)).toBe(4000);
+    expect(backoffDelay(4, 5000, 60_000, 1)).toBe(6000);
+    expect(backoffDelay(0, 5000, 60_000, 1)).toBe(5000);
   });
 
   it('polls every 5 s while a store changes, every 30 s once settled, with a 60 s cap unless configured, and never faster than 100 ms', () => {

@@ -12,7 +12,7 @@ type Options<T> = {
 };
 
 /**
- * Polls `url` while started: every `intervalMs` (or the interval `start` was given); after failures it backs off exponentially (capped) and
+ * Polls `url` while started: every `intervalMs` (or the interval `start` was given); after failures it retries after 1, 2, 4 s, then every few seconds (backoff-delay.ts), counting down each second, and
  * says so in `reconnecting`, until a poll succeeds or `retryNow()` is pressed. `start()` returns the stop
  * function, so a component's `$effect` starts it and its cleanup stops it (leaving the page, or nothing
  * left to watch): after stop no request is sent, and an answer in flight is dropped.
@@ -31,6 +31,8 @@ export class LivePoller<T> {
   #controller: AbortController | undefined;
   #running = false;
   #intervalMs: number;
+  /** Ticks `nextAttemptInS` down once a second while reconnecting. */
+  #countdown: ReturnType<typeof setInterval> | undefined;
 
   constructor(opts: Options<T>) {
     this.#opts = opts;
@@ -48,6 +50,7 @@ export class LivePoller<T> {
   stop(): void {
     this.#running = false;
     clearTimeout(this.#timer);
+    clearInterval(this.#countdown);
     this.#controller?.abort();
     this.#controller = undefined;
     this.reconnecting = false;
@@ -61,14 +64,23 @@ export class LivePoller<T> {
     void this.#tick();
   }
 
-  #schedule(delayMs: number): void {
+  /** `countdown`: a reconnect attempt, counted down in `nextAttemptInS` (a parameter, not a read of `reconnecting`: `start` runs inside the page's effect, which must not depend on this state). */
+  #schedule(delayMs: number, countdown = false): void {
     clearTimeout(this.#timer);
+    clearInterval(this.#countdown);
+    const due = Date.now() + delayMs;
     this.nextAttemptInS = Math.ceil(delayMs / 1000);
+    if (countdown) {
+      this.#countdown = setInterval(() => {
+        this.nextAttemptInS = Math.max(0, Math.ceil((due - Date.now()) / 1000));
+      }, 1000);
+    }
     this.#timer = setTimeout(() => void this.#tick(), delayMs);
   }
 
   async #tick(): Promise<void> {
     if (!this.#running) return;
+    clearInterval(this.#countdown);
     const controller = new AbortController();
     this.#controller = controller;
     this.busy = true;
@@ -93,7 +105,7 @@ export class LivePoller<T> {
       this.#failures += 1;
       this.reconnecting = true;
       this.busy = false;
-      this.#schedule(backoffDelay(this.#failures, this.#intervalMs, this.#opts.maxIntervalMs));
+      this.#schedule(backoffDelay(this.#failures, this.#intervalMs, this.#opts.maxIntervalMs, Math.random()), true);
     }
   }
 }

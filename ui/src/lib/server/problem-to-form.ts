@@ -20,7 +20,7 @@ export type FormFailure = { values: Record<string, string>; problem: FormProblem
  */
 export function problemToForm(err: unknown, fields: Record<string, string> = {}, values: Record<string, string> = {}) {
   if (err instanceof ApiUnreachableError) {
-    return fail<FormFailure>(503, { values, problem: { message: 'The platform is not answering right now. Try again in a moment.', errors: {} } });
+    return fail<FormFailure>(503, { values, problem: { message: 'The platform is not answering right now. Try again in a moment.', errors: {}, code: 'unreachable' } });
   }
   if (!(err instanceof ApiError)) throw err;
   if (err.status === 401) redirect(303, '/login?expired=1');

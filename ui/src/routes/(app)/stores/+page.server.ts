@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actions, PageServerLoad } from './$types';
+import { ApiError } from '#lib/server/api-client.ts';
 import { failForm, problemToForm } from '#lib/server/problem-to-form.ts';
 import { pollSettings } from '#lib/server/poll-settings.ts';
 import { checkStoreInput } from '#lib/store-rules.ts';
@@ -24,7 +25,20 @@ export const actions: Actions = {
       const store = await locals.api.post<StoreDetail>('/stores', { name, ...(domain ? { domain } : {}) }, key ? { 'idempotency-key': key } : {});
       return { created: { id: store.id, name: store.name } };
     } catch (err) {
+      // No domain typed: the store's default address comes from its name, so a clash of that address
+      // (another user's store has it) is the name's problem, reported under the Name field.
+      if (!domain && err instanceof ApiError) return problemToForm(defaultDomainClashToName(err, name), { name: 'name', domain: 'name' }, values);
       return problemToForm(err, { name: 'name', domain: 'domain' }, values);
     }
   },
 };
+
+/** The API's domain errors for a store created without a domain, reworded for the Name field. */
+function defaultDomainClashToName(err: ApiError, name: string): ApiError {
+  const errors = err.problem.errors?.map((e) =>
+    e.field.replace(/^body\./, '') === 'domain' && (e.code === 'domain_taken' || e.code === 'domain_reserved')
+      ? { ...e, message: `The name “${name}” is taken: its free address is already used by another store. Choose another name.` }
+      : e,
+  );
+  return new ApiError({ ...err.problem, ...(errors ? { errors } : {}) }, err.retryAfter);
+}
