@@ -7,11 +7,12 @@ import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type Sim } from '../../sim/src/sim.ts';
-import { requestRefresh } from '../../renderer/src/argo-refresh.ts';
+import { requestRefresh } from '../../api/src/features/provisioning/argo-refresh.ts';
 import { GitWriter } from './git-writer.ts';
 import { renderStore, STORE_SECRET_KEYS, STORE_SECRET_NAME } from '../../renderer/src/render-store.ts';
 import { loadRepoTemplate } from '../../renderer/src/repo-template.ts';
-import { fetchSealingCert, sealSecrets } from '../../renderer/src/seal.ts';
+import { sealSecrets } from '../../renderer/src/seal.ts';
+import { fetchSealingCert } from '../../api/src/features/provisioning/sealing-cert.ts';
 import { createBareRepo } from '../test/support/git-http-server.ts';
 
 // Everything this folder makes, end to end against the sim (the local Argo CD + API server stand-in):

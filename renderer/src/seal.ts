@@ -1,8 +1,4 @@
 import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { PipelineError } from './pipeline-error.ts';
 
 /*
@@ -96,7 +92,7 @@ function publicKeyPem(certPem: string): string {
   return publicKeyOf(certPem).export({ type: 'spki', format: 'pem' }).toString();
 }
 
-function publicKeyOf(pem: string): KeyObject {
+export function publicKeyOf(pem: string): KeyObject {
   let key: KeyObject;
   try {
     key = pem.includes('CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
@@ -105,75 +101,4 @@ function publicKeyOf(pem: string): KeyObject {
   }
   if (key.asymmetricKeyType !== 'rsa') throw new SealingError('sealing certificate does not hold an RSA key');
   return key;
-}
-
-/** Where the controller's certificate comes from. */
-export interface SealingCertOptions {
-  /** Sealed Secrets controller Service name (default `sealed-secrets-controller`, as kubeseal). */
-  controllerName?: string;
-  /** Its namespace (default `kube-system`, as kubeseal). */
-  controllerNamespace?: string;
-  /** Request timeout (default 10 s). */
-  timeoutMs?: number;
-}
-
-/**
- * Fetches the controller's certificate the way `kubeseal --fetch-cert` does: through the API server's
- * service proxy, authenticated with the kubeconfig's current context. Checks it is an RSA certificate.
- */
-export async function fetchSealingCert(kubeConfig: KubeConfig, options: SealingCertOptions = {}): Promise<string> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new SealingError('kubeconfig has no current cluster');
-  const name = options.controllerName ?? 'sealed-secrets-controller';
-  const namespace = options.controllerNamespace ?? 'kube-system';
-  const url = new URL(
-    `${cluster.server.replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/services/` +
-      `http:${encodeURIComponent(name)}:/proxy/v1/cert.pem`,
-  );
-  const opts: RequestOptions = { method: 'GET', headers: { Accept: 'application/x-pem-file, */*' } };
-  await kubeConfig.applyToHTTPSOptions(opts);
-  const body = await new Promise<string>((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, opts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (res.statusCode !== 200) {
-          const status = res.statusCode ?? 0;
-          const hint = status === 404 ? ' (is the Sealed Secrets controller installed there?)' : '';
-          reject(
-            new SealingError(`fetching the sealing certificate from ${namespace}/${name} failed: HTTP ${status}${hint}`, {
-              transient: status >= 500 || status === 429,
-            }),
-          );
-        } else resolve(Buffer.concat(chunks).toString('utf8'));
-      });
-      res.on('error', reject);
-    });
-    req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new SealingError('fetching the sealing certificate timed out', { transient: true })));
-    req.on('error', (err) =>
-      reject(err instanceof SealingError ? err : new SealingError(`fetching the sealing certificate failed: ${err.message}`, { transient: true })),
-    );
-    req.end();
-  });
-  publicKeyOf(body);
-  return body;
-}
-
-/** Reads the controller's certificate from a file (e.g. saved with `kubeseal --fetch-cert > cert.pem`). */
-export async function readSealingCertFile(path: string): Promise<string> {
-  let pem: string;
-  try {
-    pem = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new SealingError(`cannot read sealing certificate ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  publicKeyOf(pem);
-  return pem;
-}
-
-/** The certificate from a configured file when given, else fetched from the cluster. */
-export async function loadSealingCert(source: { certFile?: string; kubeConfig?: KubeConfig } & SealingCertOptions): Promise<string> {
-  if (source.certFile) return readSealingCertFile(source.certFile);
-  if (source.kubeConfig) return fetchSealingCert(source.kubeConfig, source);
-  throw new SealingError('no sealing certificate configured: give a certificate file or a kubeconfig');
 }

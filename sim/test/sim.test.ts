@@ -5,7 +5,8 @@ import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import type { Sim } from '../src/sim.ts';
 import { validateObject } from '../src/admission/schema.ts';
-import { sealSecretValue, fetchSealingCert } from '../../renderer/src/seal.ts';
+import { sealSecretValue } from '../../renderer/src/seal.ts';
+import { fetchSealingCert } from '../../api/src/features/provisioning/sealing-cert.ts';
 import { createGitopsRepo, storeApplication, type GitopsRepo, startTestSim } from './gitops-repo-fixture.ts';
 import { waitFor } from './wait-for.ts';
 

@@ -9,7 +9,8 @@ import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import type { Sim } from '../src/sim.ts';
 import { REPO_ROOT } from '../src/render-manifests.ts';
-import { sealSecrets, fetchSealingCert } from '../../renderer/src/seal.ts';
+import { sealSecrets } from '../../renderer/src/seal.ts';
+import { fetchSealingCert } from '../../api/src/features/provisioning/sealing-cert.ts';
 import { createGitopsRepo, storeApplication, type GitopsRepo, startTestSim } from './gitops-repo-fixture.ts';
 import { waitFor } from './wait-for.ts';
 

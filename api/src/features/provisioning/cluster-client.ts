@@ -1,8 +1,8 @@
 import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { ArgoApplication } from './application-status.ts';
 import { PipelineError } from '../../../../renderer/src/pipeline-error.ts';
-import { requestRefresh } from '../../../../renderer/src/argo-refresh.ts';
-import { loadSealingCert } from '../../../../renderer/src/seal.ts';
+import { requestRefresh } from './argo-refresh.ts';
+import { loadSealingCert } from './sealing-cert.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, STORE_ID_LABEL } from '../../../../renderer/src/render-store.ts';
 
 /** Label every platform-managed Application carries (the renderer sets it; the root app has it too). */

@@ -1,5 +1,5 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { PipelineError } from './pipeline-error.ts';
+import { PipelineError } from '../../../../renderer/src/pipeline-error.ts';
 
 /** The annotation Argo CD reads to refresh an Application now instead of at its next poll (~3 min). */
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
