@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import type { Options } from 'express-rate-limit';
 import { PostgresRateLimitStore } from './postgres-rate-limit-store.ts';
 
 /** One decision of the store-create allowance (RFC draft-ietf-httpapi-ratelimit-headers fields). */
@@ -29,14 +28,14 @@ export class PostgresCreateRateLimit implements CreateRateLimit {
   private readonly perMinute: number;
 
   constructor(knex: Knex, perMinute: number) {
-    this.store = new PostgresRateLimitStore(knex, 'store-create:');
-    this.store.init({ windowMs: 60_000 } as Options);
+    this.store = new PostgresRateLimitStore(knex, 'store-create:', 60_000);
     this.perMinute = perMinute;
   }
 
   async take(userId: string): Promise<RateLimitDecision> {
-    const { totalHits, resetTime } = await this.store.increment(`user:${userId}`);
-    const resetInS = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+    const hit = await this.store.increment(`user:${userId}`);
+    const { totalHits } = hit;
+    const resetInS = this.store.secondsUntilReset(hit);
     const allowed = totalHits <= this.perMinute;
     // A refused attempt does not count: only accepted creations use the allowance.
     if (!allowed) await this.store.decrement(`user:${userId}`);

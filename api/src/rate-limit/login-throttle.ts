@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import type { Options } from 'express-rate-limit';
 import { AppError, UnauthorizedError } from '../errors/app-error.ts';
 import { PostgresRateLimitStore } from './postgres-rate-limit-store.ts';
 
@@ -8,12 +7,6 @@ const WINDOW_MS = 15 * 60_000;
 const KNOWN_MS = 30 * 24 * 3_600_000;
 
 export type LoginLimits = { perPair: number; perAddress: number; perAccount: number };
-
-function store(knex: Knex, prefix: string, windowMs: number): PostgresRateLimitStore {
-  const s = new PostgresRateLimitStore(knex, prefix);
-  s.init({ windowMs } as Options);
-  return s;
-}
 
 /**
  * Failed sign-ins, counted in PostgreSQL (every replica) in 15-minute windows, three ways:
@@ -39,10 +32,10 @@ export class LoginThrottle {
 
   constructor(knex: Knex, limits: LoginLimits) {
     this.limits = limits;
-    this.pairs = store(knex, 'login:', WINDOW_MS);
-    this.addresses = store(knex, 'login-address:', WINDOW_MS);
-    this.accounts = store(knex, 'login-account:', WINDOW_MS);
-    this.known = store(knex, 'login-known:', KNOWN_MS);
+    this.pairs = new PostgresRateLimitStore(knex, 'login:', WINDOW_MS);
+    this.addresses = new PostgresRateLimitStore(knex, 'login-address:', WINDOW_MS);
+    this.accounts = new PostgresRateLimitStore(knex, 'login-account:', WINDOW_MS);
+    this.known = new PostgresRateLimitStore(knex, 'login-known:', KNOWN_MS);
   }
 
   /** Runs `attempt` (the password check) unless a limit is reached; counts its 401 as a failure. */
@@ -60,7 +53,7 @@ export class LoginThrottle {
     const over = (info: typeof pair, limit: number) => (info && info.totalHits >= limit ? info : undefined);
     const blocked = over(pair, this.limits.perPair) ?? over(addr, this.limits.perAddress) ?? (known ? undefined : over(account, this.limits.perAccount));
     if (blocked) {
-      const retryAfter = Math.max(1, Math.ceil(((blocked.resetTime?.getTime() ?? Date.now() + WINDOW_MS) - Date.now()) / 1000));
+      const retryAfter = this.pairs.secondsUntilReset(blocked);
       throw new AppError(429, 'too_many_attempts', 'Too Many Requests', `Too many failed sign-ins. Try again in ${Math.ceil(retryAfter / 60)} min.`, {
         headers: { 'Retry-After': String(retryAfter) },
       });

@@ -11,9 +11,11 @@ export class PostgresRateLimitStore implements Store {
   private readonly knex: Knex;
   private windowMs = 60_000;
 
-  constructor(knex: Knex, prefix: string) {
+  /** `windowMs` for use outside express-rate-limit (which sets it through `init`). */
+  constructor(knex: Knex, prefix: string, windowMs?: number) {
     this.knex = knex;
     this.prefix = prefix;
+    if (windowMs !== undefined) this.windowMs = windowMs;
   }
 
   init(options: Options): void {
@@ -47,6 +49,11 @@ export class PostgresRateLimitStore implements Store {
 
   async resetKey(key: string): Promise<void> {
     await this.knex('rate_limits').where('key', this.key(key)).delete();
+  }
+
+  /** Whole seconds (at least 1) until a counter's window ends: the value of `Retry-After`. */
+  secondsUntilReset(info: ClientRateLimitInfo): number {
+    return Math.max(1, Math.ceil(((info.resetTime?.getTime() ?? Date.now() + this.windowMs) - Date.now()) / 1000));
   }
 
   /** Drops expired windows (called now and then; counters are correct without it). */
