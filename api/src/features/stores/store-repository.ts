@@ -42,6 +42,8 @@ export interface StoreRepository {
   bumpAttempt(id: string, tx: Tx): Promise<void>;
   /** Every store the status cycle looks at, oldest first. */
   listForStatus(): Promise<StoreModel[]>;
+  /** The stores among `ids`, and every store whose row was updated at or after `since` (oldest first). */
+  listForStatusChanged(ids: readonly string[], since: Date): Promise<StoreModel[]>;
   /** Removes the record (timeline and idempotency keys go with it); the owner's count drops. */
   remove(id: string, tx?: Tx): Promise<boolean>;
   /** A key saved in the last 24 hours. */
@@ -174,6 +176,15 @@ export class PgStoreRepository implements StoreRepository {
 
   async listForStatus(): Promise<StoreModel[]> {
     return this.Store.query().orderBy('created_at');
+  }
+
+  async listForStatusChanged(ids: readonly string[], since: Date): Promise<StoreModel[]> {
+    return this.Store.query()
+      .where((q) => {
+        q.where('updated_at', '>=', since);
+        if (ids.length) q.orWhereIn('id', [...ids]);
+      })
+      .orderBy('created_at');
   }
 
   async remove(id: string, tx?: Tx): Promise<boolean> {
