@@ -55,6 +55,8 @@ export interface SimOptions {
   kubeconfigPath?: string;
   /** RSA key size of the Sealed Secrets key. Default 4096 (tests use 2048 for speed). */
   sealingKeyBits?: number;
+  /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK. Default 60000 ms (the API server's rhythm). */
+  watchBookmarkMs?: number;
   /** kube-state-metrics' --metric-labels-allowlist for the /metrics endpoint. Default: argocd/'s. */
   metricLabelsAllowlist?: string[];
   log?: SimLogger;
@@ -211,6 +213,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     tls,
+    ...(options.watchBookmarkMs ? { watchBookmarkMs: options.watchBookmarkMs } : {}),
     metrics: clusterMetrics(store, Date.now, parseLabelsAllowlist(options.metricLabelsAllowlist ?? DEFAULT_LABELS_ALLOWLIST)),
     control: new ControlRouter([
       {
