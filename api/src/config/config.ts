@@ -190,7 +190,14 @@ export type Config = Readonly<{
     sealedSecretsNamespace: string;
   }>;
   clusterSimulated: boolean;
-  pipeline: Readonly<{ readyTimeoutMs: number; statusIntervalMs: number; statusResyncIntervalMs: number; retryDelayMs: number; clusterIssuer?: string; ingressClass?: string }>;
+  pipeline: Readonly<{
+    readyTimeoutMs: number;
+    statusIntervalMs: number;
+    statusResyncIntervalMs: number;
+    retryDelayMs: number;
+    clusterIssuer?: string;
+    ingressClass?: string;
+  }>;
   /** Prometheus base URL for stores' usage; undefined when monitoring is not set up. */
   prometheusUrl?: string;
 }>;

@@ -91,10 +91,12 @@ describe(ApplicationInformer.name, () => {
     await informer.synced();
     informer.takeChanged();
     await state.sim.stop();
-    await waitFor('unavailable while down', () => informer.synced().then(
-      () => false,
-      (e: Error) => e.name === 'ClusterUnavailableError',
-    ));
+    await waitFor('unavailable while down', () =>
+      informer.synced().then(
+        () => false,
+        (e: Error) => e.name === 'ClusterUnavailableError',
+      ),
+    );
     state.sim = await sim(dir, port);
     setHealth(state.sim, 'a', 'Degraded');
     addApp(state.sim, 'b');
@@ -118,7 +120,10 @@ describe(ApplicationInformer.name, () => {
     state.sim = await sim(dir, port);
     const live = () => state.sim.store.get(API, 'Application', 'argocd', 'store-a')!;
     await waitFor('the relist', () => informer.stats.relists > 0 && informer.get('b') === undefined);
-    await waitFor('a as the sim has it', () => informer.get('a')?.metadata.name === 'store-a' && (informer.get('a') as any).metadata.resourceVersion === live().metadata.resourceVersion);
+    await waitFor(
+      'a as the sim has it',
+      () => informer.get('a')?.metadata.name === 'store-a' && (informer.get('a') as any).metadata.resourceVersion === live().metadata.resourceVersion,
+    );
     await informer.synced();
     expect(informer.takeChanged()).toEqual(new Set(['a', 'b']));
     expect(informer.stats.lists).toBe(2);

@@ -71,12 +71,7 @@ export class KubeClusterClient implements ClusterClient {
   private informer: ApplicationInformer | undefined;
   private readonly onWatchError: ((err: Error, what: 'list' | 'watch') => void) | undefined;
 
-  constructor(
-    kubeConfig: KubeConfig,
-    argocdNamespace: string,
-    sealing: SealingCertSource = {},
-    onWatchError?: (err: Error, what: 'list' | 'watch') => void,
-  ) {
+  constructor(kubeConfig: KubeConfig, argocdNamespace: string, sealing: SealingCertSource = {}, onWatchError?: (err: Error, what: 'list' | 'watch') => void) {
     this.kubeConfig = kubeConfig;
     this.onWatchError = onWatchError;
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
