@@ -56,6 +56,8 @@ const rows = Array.from({ length: N }, (_, i) => ({
 }));
 const ids: string[] = [];
 for (let i = 0; i < rows.length; i += 500) ids.push(...(await knex('stores').insert(rows.slice(i, i + 500)).returning('id')).map((r: { id: string }) => r.id));
+// Stores that exist already (created an hour ago), not a burst of creates the cycle still watches settle.
+await knex('stores').update({ updated_at: knex.raw("now() - interval '1 hour'"), committed_at: knex.raw("now() - interval '1 hour'") });
 const status = (health: string) => ({ sync: { status: 'Synced', revision: COMMIT }, health: { status: health }, reconciledAt: new Date().toISOString() });
 for (let i = 0; i < N; i++) {
   const id = ids[i] as string;

@@ -61,6 +61,45 @@ export function applicationFingerprint(app: ArgoApplication): string {
   return JSON.stringify([app.metadata.labels ?? {}, app.metadata.deletionTimestamp ?? null, status]);
 }
 
+/**
+ * What the cache keeps of an Application: the fields ArgoApplication declares (what the platform reads),
+ * not the per-resource lists (`status.resources`, `history`, a sync result's `resources`) that make a real
+ * Application tens of kilobytes — at 10,000 stores that is the difference between a few and hundreds of
+ * MiB. A field added to ArgoApplication for the mapping must be kept here too.
+ */
+export function trimApplication(o: Record<string, any>): ArgoApplication {
+  const m = o.metadata ?? {};
+  const st = o.status;
+  const op = st?.operationState;
+  const status: NonNullable<ArgoApplication['status']> | undefined = st
+    ? {
+        ...(st.sync ? { sync: { status: st.sync.status, revision: st.sync.revision } } : {}),
+        ...(st.health ? { health: { status: st.health.status, message: st.health.message } } : {}),
+        ...(op
+          ? {
+              operationState: {
+                phase: op.phase,
+                message: op.message,
+                ...(op.syncResult ? { syncResult: { revision: op.syncResult.revision } } : {}),
+                ...(op.operation?.sync ? { operation: { sync: { revision: op.operation.sync.revision } } } : {}),
+              },
+            }
+          : {}),
+        ...(st.conditions ? { conditions: (st.conditions as Array<{ type: string; message?: string }>).map((c) => ({ type: c.type, message: c.message })) } : {}),
+        ...(st.reconciledAt ? { reconciledAt: st.reconciledAt } : {}),
+      }
+    : undefined;
+  return {
+    metadata: {
+      name: m.name,
+      ...(m.labels ? { labels: m.labels } : {}),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+      ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
+    } as ArgoApplication['metadata'],
+    ...(status ? { status: JSON.parse(JSON.stringify(status)) as typeof status } : {}),
+  };
+}
+
 type Entry = { app: ArgoApplication; storeId: string; fingerprint: string };
 
 /**
@@ -170,6 +209,7 @@ export class ApplicationInformer implements StoreApplications {
       }
     }
     const from = this.resourceVersion as string;
+    const openedAt = Date.now();
     let ended = false;
     let relist = false;
     const onDone = (err?: Error) => {
@@ -182,7 +222,13 @@ export class ApplicationInformer implements StoreApplications {
         this.stats.relists++;
         this.schedule(0);
       } else if (err && err.name !== 'AbortError' && err.name !== 'TimeoutError') this.fail(err, 'watch');
-      else this.schedule(0); // a watch that timed out or was closed by the server: reopen from where it was
+      // A watch that timed out or was closed by the server: reopen from where it was (at once, unless it
+      // keeps ending as soon as it opens).
+      else if (Date.now() - openedAt > 1000) this.schedule(0);
+      else {
+        this.backoffMs = Math.min(this.o.maxBackoffMs, this.backoffMs ? this.backoffMs * 2 : this.o.initialBackoffMs);
+        this.schedule(this.backoffMs);
+      }
     };
     try {
       this.stats.watches++;
@@ -218,7 +264,8 @@ export class ApplicationInformer implements StoreApplications {
     }
   }
 
-  private upsert(app: ArgoApplication): void {
+  private upsert(full: ArgoApplication): void {
+    const app = trimApplication(full);
     const name = app.metadata.name;
     const storeId = app.metadata.labels?.[STORE_ID_LABEL];
     const old = this.byName.get(name);

@@ -1,7 +1,7 @@
 import type { Transactor, Tx } from '../../db/transactor.ts';
 import type { Logger } from 'pino';
 import { storeResourceName } from '../../../../renderer/src/render-store.ts';
-import type { StoreRepository } from '../stores/store-repository.ts';
+import type { StoreRepository, StoreRowVersion } from '../stores/store-repository.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { mapApplicationStatus, type ArgoApplication } from './application-status.ts';
@@ -26,7 +26,7 @@ export const DEFAULT_RESYNC_INTERVAL_MS = 300_000;
 const ROW_CHANGE_WINDOW_MS = 60_000;
 
 /** What of a store's row the cycle acts on: when it differs from the last look, the store is looked at again. */
-function rowFingerprint(s: StoreModel): string {
+function rowFingerprint(s: StoreRowVersion): string {
   return [s.status, s.phase, s.message, s.commit_sha, s.pull_request_number, s.attempt, new Date(s.updated_at).getTime()].join('|');
 }
 
@@ -108,10 +108,11 @@ export class StatusService {
       const asked = new Set([...this.appChanged, ...this.waiting]);
       // Rows updated shortly before the last cycle started too: a transaction that began earlier (its
       // updated_at is its start) may have committed after that cycle read.
-      const rows = await this.stores.listForStatusChanged([...asked], new Date(this.lastCycleAt - ROW_CHANGE_WINDOW_MS));
-      const found = new Set(rows.map((r) => r.id));
+      for (const v of await this.stores.listVersionsSince(new Date(this.lastCycleAt - ROW_CHANGE_WINDOW_MS)))
+        if (this.rowSeen.get(v.id) !== rowFingerprint(v)) asked.add(v.id);
+      stores = await this.stores.listForStatusByIds([...asked]);
+      const found = new Set(stores.map((r) => r.id));
       for (const id of asked) if (!found.has(id)) this.forget(id);
-      stores = rows.filter((r) => asked.has(r.id) || this.rowSeen.get(r.id) !== rowFingerprint(r));
     }
     this.lastCycleAt = startedAt;
     let changed = 0;
