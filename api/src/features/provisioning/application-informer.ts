@@ -85,7 +85,9 @@ export function trimApplication(o: Record<string, any>): ArgoApplication {
               },
             }
           : {}),
-        ...(st.conditions ? { conditions: (st.conditions as Array<{ type: string; message?: string }>).map((c) => ({ type: c.type, message: c.message })) } : {}),
+        ...(st.conditions
+          ? { conditions: (st.conditions as Array<{ type: string; message?: string }>).map((c) => ({ type: c.type, message: c.message })) }
+          : {}),
         ...(st.reconciledAt ? { reconciledAt: st.reconciledAt } : {}),
       }
     : undefined;

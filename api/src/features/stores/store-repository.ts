@@ -184,7 +184,9 @@ export class PgStoreRepository implements StoreRepository {
 
   async listForStatusByIds(ids: readonly string[]): Promise<StoreModel[]> {
     if (!ids.length) return [];
-    return this.Store.query().whereIn('id', [...ids]).orderBy('created_at');
+    return this.Store.query()
+      .whereIn('id', [...ids])
+      .orderBy('created_at');
   }
 
   async listVersionsSince(since: Date): Promise<StoreRowVersion[]> {
