@@ -151,7 +151,12 @@ export function createPipeline(
     metrics: pipelineMetrics,
     audit: deps.audit,
     logger,
-    settings: { readyTimeoutMs: config.pipeline.readyTimeoutMs, includes: conn.includes, pullRequest: conn.pullRequest },
+    settings: {
+      readyTimeoutMs: config.pipeline.readyTimeoutMs,
+      resyncIntervalMs: config.pipeline.statusResyncIntervalMs,
+      includes: conn.includes,
+      pullRequest: conn.pullRequest,
+    },
   });
   return {
     provision,

@@ -30,6 +30,23 @@ describe(ClusterStore.name, () => {
     expect(s.eventsSince(events[0]!.resourceVersion)?.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED']);
   });
 
+  it('keeps watch history per resource type: churn of pods does not expire a watch of Applications; a restart has none before it', () => {
+    const s = new ClusterStore();
+    const app = s.create({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a', namespace: 'argocd' } });
+    const from = Number(app.metadata.resourceVersion);
+    const pod = s.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n' } });
+    for (let i = 0; i < 3000; i++) s.setStatus(pod, { phase: `P${i}` });
+    s.setStatus(app, { health: { status: 'Healthy' } });
+    const ofApps = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application' };
+    expect(s.eventsSince(from, ofApps)?.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['MODIFIED a']);
+    expect(s.eventsSince(from, ofApps)?.[0]?.previous?.status).toBeUndefined();
+    expect(s.eventsSince(from, { apiVersion: 'v1', kind: 'Pod' })).toBeUndefined(); // 410: older than the pods' window
+    const restarted = new ClusterStore();
+    restarted.load(s.snapshot());
+    expect(restarted.eventsSince(from, ofApps)).toBeUndefined();
+    expect(restarted.eventsSince(s.resourceVersion, ofApps)).toEqual([]);
+  });
+
   it('garbage-collects dependents and converts stringData', () => {
     const s = new ClusterStore();
     const owner = s.create({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'x', namespace: 'n' } });

@@ -43,6 +43,8 @@ export interface WatchEvent {
   type: WatchEventType;
   object: KubeObject;
   resourceVersion: number;
+  /** The object before a MODIFIED (a watch with a label selector turns a change out of it into DELETED). */
+  previous?: KubeObject;
 }
 
 /** The API server's "not found" / "already exists" / "conflict", carried as typed errors. */
@@ -57,7 +59,15 @@ export class StoreError extends Error {
   }
 }
 
-const HISTORY_LIMIT = 5000;
+/**
+ * Events kept per resource type for watches from a resourceVersion (the API server's watch cache keeps
+ * a window per resource; older → 410 Gone "too old resource version").
+ */
+const HISTORY_LIMIT = 2000;
+
+function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}|${kind}`;
+}
 
 export function objectKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
   return `${apiVersion}|${kind}|${namespace ?? ''}|${name}`;
@@ -108,7 +118,11 @@ export interface StoreSnapshot {
 export class ClusterStore extends EventEmitter {
   #objects = new ObjectIndex();
   #rv = 0;
-  #history: WatchEvent[] = [];
+  /** Watch history by resource type; every event of the type after `#horizon` (or `#startRv`) is in it. */
+  #history = new Map<string, WatchEvent[]>();
+  #horizon = new Map<string, number>();
+  /** The history starts here (a loaded state file has none before its resourceVersion). */
+  #startRv = 0;
   /** Creation time in ms by uid (creationTimestamp has only second precision). */
   #createdMs = new Map<string, number>();
   #now: () => number;
@@ -176,20 +190,35 @@ export class ClusterStore extends EventEmitter {
     return String(this.#rv);
   }
 
-  #emit(type: WatchEventType, o: KubeObject): void {
-    const ev: WatchEvent = { type, object: o, resourceVersion: this.#rv };
-    this.#history.push(ev);
-    if (this.#history.length > HISTORY_LIMIT) this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
+  #emit(type: WatchEventType, o: KubeObject, previous?: KubeObject): void {
+    const ev: WatchEvent = { type, object: o, resourceVersion: this.#rv, ...(previous ? { previous } : {}) };
+    const key = kindKey(o.apiVersion, o.kind);
+    let h = this.#history.get(key);
+    if (!h) this.#history.set(key, (h = []));
+    h.push(ev);
+    if (h.length > HISTORY_LIMIT) {
+      const dropped = h.splice(0, h.length - HISTORY_LIMIT);
+      this.#horizon.set(key, (dropped.at(-1) as WatchEvent).resourceVersion);
+    }
     this.emit('event', ev);
     this.#scheduleSave();
   }
 
-  /** Events after a resourceVersion, or undefined when it is older than the history kept (410 Gone). */
-  eventsSince(resourceVersion: number): WatchEvent[] | undefined {
-    const first = this.#history[0];
+  /**
+   * Events of one resource type after a resourceVersion, or undefined when that is older than the
+   * history kept for the type (410 Gone). A resourceVersion above the current one is the caller's to
+   * refuse (the API server's "Too large resource version").
+   */
+  eventsSince(resourceVersion: number, of?: { apiVersion: string; kind: string }): WatchEvent[] | undefined {
     if (resourceVersion >= this.#rv) return [];
-    if (!first || first.resourceVersion > resourceVersion + 1) return undefined;
-    return this.#history.filter((e) => e.resourceVersion > resourceVersion);
+    const keys = of ? [kindKey(of.apiVersion, of.kind)] : [...new Set([...this.#history.keys(), ...this.#horizon.keys()])];
+    const out: WatchEvent[] = [];
+    for (const key of keys) {
+      if (resourceVersion < Math.max(this.#startRv, this.#horizon.get(key) ?? 0)) return undefined;
+      for (const e of this.#history.get(key) ?? []) if (e.resourceVersion > resourceVersion) out.push(e);
+    }
+    if (!of && resourceVersion < this.#startRv) return undefined;
+    return out.sort((a, b) => a.resourceVersion - b.resourceVersion);
   }
 
   /** Creates an object; 409 AlreadyExists if it exists. */
@@ -239,7 +268,7 @@ export class ClusterStore extends EventEmitter {
     o.metadata.resourceVersion = this.#bump();
     deepFreeze(o);
     this.#objects.set(key, o);
-    this.#emit('MODIFIED', o);
+    this.#emit('MODIFIED', o, current);
     if (o.metadata.deletionTimestamp && !(o.metadata.finalizers ?? []).length) this.#remove(key);
     return o;
   }
@@ -252,7 +281,7 @@ export class ClusterStore extends EventEmitter {
     if (JSON.stringify(current.status) === JSON.stringify(status)) return current;
     const next = deepFreeze({ ...current, status: structuredClone(status), metadata: { ...current.metadata, resourceVersion: this.#bump() } });
     this.#objects.set(key, next);
-    this.#emit('MODIFIED', next);
+    this.#emit('MODIFIED', next, current);
     return next;
   }
 
@@ -267,7 +296,7 @@ export class ClusterStore extends EventEmitter {
     next.metadata.resourceVersion = this.#bump();
     deepFreeze(next);
     this.#objects.set(key, next);
-    this.#emit('MODIFIED', next);
+    this.#emit('MODIFIED', next, current);
     if (next.metadata.deletionTimestamp && !(next.metadata.finalizers ?? []).length) this.#remove(key);
     return next;
   }
@@ -288,7 +317,7 @@ export class ClusterStore extends EventEmitter {
       if (kind === 'Namespace') next.status = { ...(next.status ?? {}), phase: 'Terminating' };
       deepFreeze(next);
       this.#objects.set(key, next);
-      this.#emit('MODIFIED', next);
+      this.#emit('MODIFIED', next, current);
       return next;
     }
     this.#remove(key);
@@ -347,7 +376,9 @@ export class ClusterStore extends EventEmitter {
     for (const o of s.objects) this.#objects.set(keyOf(o), deepFreeze(o));
     this.#createdMs = new Map(Object.entries(s.createdMs ?? {}));
     this.extra = s.extra ?? {};
-    this.#history = [];
+    this.#history = new Map();
+    this.#horizon = new Map();
+    this.#startRv = s.resourceVersion;
   }
 
   #scheduleSave(): void {

@@ -37,6 +37,8 @@ export interface ApiServerOptions {
   tls: { key: string; cert: string };
   /** The exporters' series in the Prometheus text format, served at GET /metrics. */
   metrics?: () => string;
+  /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK (default 60000 ms, as the API server). */
+  watchBookmarkMs?: number;
 }
 
 export interface RequestStats {
@@ -51,6 +53,7 @@ export class KubeApiServer {
   readonly #o: ApiServerOptions;
   #server: Server | undefined;
   #watches = new Set<ServerResponse>();
+  #closing = false;
   stats: RequestStats = { total: 0, byRoute: {}, unauthorized: 0, unavailable: 0, since: new Date().toISOString() };
   url = '';
 
@@ -60,6 +63,10 @@ export class KubeApiServer {
 
   async listen(): Promise<string> {
     this.#server = createServer({ key: this.#o.tls.key, cert: this.#o.tls.cert }, (req, res) => {
+      if (this.#closing) {
+        req.socket.destroy();
+        return;
+      }
       this.#handle(req, res).catch((err: unknown) => {
         const e = err instanceof HttpError ? err : err instanceof StoreError ? new HttpError(err.code, err.reason, err.message) : new HttpError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
         this.#send(res, e.code, statusObject(e.code, e.reason, e.message, e.details));
@@ -72,13 +79,19 @@ export class KubeApiServer {
     return this.url;
   }
 
+  /**
+   * Stops listening first, then ends the watches and drops every connection: a client that reconnects
+   * at once when its watch ends (as informers do) must not slip a new watch in that keeps close() waiting.
+   */
   async close(): Promise<void> {
-    for (const w of this.#watches) w.end();
-    this.#watches.clear();
     const s = this.#server;
     if (!s) return;
+    this.#closing = true;
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    for (const w of this.#watches) w.end();
+    this.#watches.clear();
     s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closed;
     this.#server = undefined;
   }
 
@@ -168,6 +181,6 @@ export class KubeApiServer {
     if (route.subresource && route.subresource !== 'status') throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     const handler = VERBS[verb as Verb];
     if (!handler) throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-    await handler({ req, res, url, route, store: this.#o.store, watches: this.#watches, send: (code, body, headers) => this.#send(res, code, body, headers) });
+    await handler({ req, res, url, route, store: this.#o.store, watches: this.#watches, watchBookmarkMs: this.#o.watchBookmarkMs, send: (code, body, headers) => this.#send(res, code, body, headers) });
   }
 }

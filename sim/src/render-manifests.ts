@@ -8,15 +8,21 @@
  *   `--api-versions` of the cluster, `--include-crds`.
  * - Directory: the YAML/JSON files under the path (`recurse`, `include`, `exclude` globs).
  * Errors read like Argo CD's ComparisonError messages.
+ *
+ * Helm output is cached (RenderCache) by what it depends on — the chart folder's content and the
+ * values — as Argo CD's repo-server caches generated manifests (by revision, path and values; with
+ * `manifest-generate-paths` a commit outside those paths does not regenerate at all): a commit that
+ * touches one store's folder re-renders that store only.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
-import type { KubeObject } from './cluster-store.ts';
+import { deepFreeze, type KubeObject } from './cluster-store.ts';
 import type { GitRepos } from './git-repos.ts';
 import { KINDS } from './kinds.ts';
 
@@ -86,6 +92,63 @@ export function parseManifests(text: string, source: string): KubeObject[] {
   return out;
 }
 
+/** Cached `helm template` results, with the counters a benchmark reports (the sim's own cost). */
+export class RenderCache {
+  readonly #entries = new Map<string, KubeObject[]>();
+  readonly #chartHashes = new Map<string, string>();
+  readonly #limit: number;
+  /** `helm template` processes started. */
+  helmRuns = 0;
+  /** Renders answered from the cache. */
+  hits = 0;
+  /** Cumulative wall time inside `helm template` (ms). */
+  helmMs = 0;
+
+  constructor(limit = 20_000) {
+    this.#limit = limit;
+  }
+
+  get(key: string): KubeObject[] | undefined {
+    const hit = this.#entries.get(key);
+    if (!hit) return undefined;
+    this.#entries.delete(key); // least recently used goes first
+    this.#entries.set(key, hit);
+    this.hits++;
+    return hit;
+  }
+
+  set(key: string, objects: KubeObject[]): KubeObject[] {
+    const frozen = deepFreeze(objects);
+    this.#entries.set(key, frozen);
+    if (this.#entries.size > this.#limit) this.#entries.delete(this.#entries.keys().next().value as string);
+    return frozen;
+  }
+
+  /** The content hash of a chart folder of a checkout (a checkout never changes: computed once). */
+  chartHash(chartDir: string): string {
+    let h = this.#chartHashes.get(chartDir);
+    if (h) return h;
+    const hash = createHash('sha256');
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.isFile()) hash.update(`${relative(chartDir, p)}\0`).update(readFileSync(p)).update('\0');
+      }
+    };
+    walk(chartDir);
+    h = hash.digest('hex');
+    this.#chartHashes.set(chartDir, h);
+    if (this.#chartHashes.size > 1000) this.#chartHashes.delete(this.#chartHashes.keys().next().value as string);
+    return h;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#chartHashes.clear();
+  }
+}
+
 export interface RenderInput {
   repos: GitRepos;
   source: AppSource;
@@ -94,6 +157,8 @@ export interface RenderInput {
   namespace: string;
   /** Extra delay ("slow" fault). */
   delayMs?: number;
+  /** Helm results by chart content + values; without it every render runs helm. */
+  cache?: RenderCache;
 }
 
 /** Renders an Application's source at a commit to objects. */
@@ -151,9 +216,19 @@ async function helmTemplate(root: string, chartDir: string, input: RenderInput):
     }
     args.push('--values', full);
   }
+  const inline = helm.valuesObject ?? (helm.values ? helm.values : undefined);
+  const cache = input.cache;
+  let key: string | undefined;
+  if (cache) {
+    const values = createHash('sha256');
+    for (const a of args) values.update(a.startsWith(root) ? `file:${relative(root, a)}:${a === chartDir ? '' : readFileSync(a, 'utf8')}` : a).update('\0');
+    values.update(JSON.stringify([inline ?? null, helm.parameters ?? []]));
+    key = `${cache.chartHash(chartDir)}:${values.digest('hex')}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'sim-helm-'));
   try {
-    const inline = helm.valuesObject ?? (helm.values ? helm.values : undefined);
     if (inline !== undefined) {
       const file = join(tmp, 'values.yaml');
       writeFileSync(file, typeof inline === 'string' ? inline : stringify(inline));
@@ -161,14 +236,19 @@ async function helmTemplate(root: string, chartDir: string, input: RenderInput):
     }
     for (const p of helm.parameters ?? []) args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value}`);
     let stdout: string;
+    const started = performance.now();
+    if (cache) cache.helmRuns++;
     try {
       ({ stdout } = await run(helmBinary(), args, { cwd: chartDir, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: join(tmp, 'cache'), HELM_CONFIG_HOME: join(tmp, 'config'), HELM_DATA_HOME: join(tmp, 'data') } }));
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       const shown = args.map((a) => (a.startsWith(root) ? relative(chartDir, a) || '.' : a.startsWith(tmp) ? '<inline values>' : a)).join(' ');
       throw new ManifestError(`failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = \`helm ${shown}\` failed exit status 1: ${(e.stderr || e.message).trim()}`);
+    } finally {
+      if (cache) cache.helmMs += performance.now() - started;
     }
-    return parseManifests(stdout, 'helm template output');
+    const objects = parseManifests(stdout, 'helm template output');
+    return cache && key ? cache.set(key, objects) : objects;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -21,6 +21,7 @@ import { ArgoCdController } from './argocd/controller.ts';
 import { GitRepos } from './git-repos.ts';
 import { clusterMetrics, DEFAULT_LABELS_ALLOWLIST } from './metrics/cluster-metrics.ts';
 import { parseLabelsAllowlist } from './metrics/kube-state-metrics.ts';
+import { resolveTimings, type TimingProfile } from './timing-profiles.ts';
 
 export type SimLogger = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -39,8 +40,11 @@ export interface SimOptions {
   pollMs?: number;
   /** Controller loop interval. Default 250 ms. */
   tickMs?: number;
-  /** Kubelet/controller delays; `timeScale` also scales spec durations (progress deadline, retry back-off). */
-  timings?: Partial<KubeletTimings>;
+  /**
+   * Kubelet/controller delays; `timeScale` also scales spec durations (progress deadline, retry
+   * back-off). Or a named profile: `healthy-cluster` (timing-profiles.ts) for benchmarks.
+   */
+  timings?: Partial<KubeletTimings> | TimingProfile;
   /** Listen address. Default 127.0.0.1, port 0 (random). */
   host?: string;
   port?: number;
@@ -55,6 +59,8 @@ export interface SimOptions {
   kubeconfigPath?: string;
   /** RSA key size of the Sealed Secrets key. Default 4096 (tests use 2048 for speed). */
   sealingKeyBits?: number;
+  /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK. Default 60000 ms (the API server's rhythm). */
+  watchBookmarkMs?: number;
   /** kube-state-metrics' --metric-labels-allowlist for the /metrics endpoint. Default: argocd/'s. */
   metricLabelsAllowlist?: string[];
   log?: SimLogger;
@@ -89,6 +95,14 @@ export interface SimStats {
   renders: number;
   objects: number;
   ticks: number;
+  /** `helm template` processes started, and renders answered from the manifest cache instead. */
+  helm: { runs: number; cacheHits: number };
+  /**
+   * The sim's own time (cumulative ms of wall time since start): what a benchmark reports apart, since
+   * in production Argo CD and the cluster do this work. `argocdMs` is whole controller passes (renders
+   * included), `renderMs` the renders within them (checkout + helm or cache), `helmMs` helm processes.
+   */
+  time: { argocdMs: number; renderMs: number; helmMs: number; kubeletMs: number; sealedSecretsMs: number };
 }
 
 const noop: SimLogger = () => {};
@@ -143,7 +157,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const store = new ClusterStore(options.stateDir ? { stateFile: join(dir, 'state.json') } : {});
   const faults = new Faults();
   const sealedSecrets = new SealedSecretsController(store, { keyBits: options.sealingKeyBits ?? 4096 });
-  const timings: KubeletTimings = { ...DEFAULT_TIMINGS, ...(options.timings ?? {}) };
+  const timings: KubeletTimings = { ...DEFAULT_TIMINGS, ...resolveTimings(options.timings) };
   const kubelet = new Kubelet(store, faults, timings);
   const repos = new GitRepos(join(dir, 'git-cache'));
   const argocd = new ArgoCdController(
@@ -166,14 +180,20 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     if (!store.get('v1', 'Namespace', undefined, ns)) store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
   }
   let ticks = 0;
+  let kubeletMs = 0;
+  let sealedSecretsMs = 0;
   let running: Promise<void> | undefined;
   const tick = (): Promise<void> => {
     if (running) return running;
     running = (async () => {
       try {
         await argocd.tick();
+        let t = performance.now();
         sealedSecrets.reconcile();
+        sealedSecretsMs += performance.now() - t;
+        t = performance.now();
         kubelet.reconcile();
+        kubeletMs += performance.now() - t;
         ticks++;
       } catch (err) {
         log('error', 'controller pass failed', { err: (err as Error).message });
@@ -201,7 +221,22 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   };
   const tls = servingCertificate(dir, options.host ?? '127.0.0.1', !!options.stateDir);
   let api: KubeApiServer;
-  const stats = (): SimStats => ({ simulated: true, requests: api.stats, renders: argocd.renders, objects: store.all().length, ticks });
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  const stats = (): SimStats => ({
+    simulated: true,
+    requests: api.stats,
+    renders: argocd.renders,
+    objects: store.all().length,
+    ticks,
+    helm: { runs: argocd.renderCache.helmRuns, cacheHits: argocd.renderCache.hits },
+    time: {
+      argocdMs: round(argocd.reconcileMs),
+      renderMs: round(argocd.renderMs),
+      helmMs: round(argocd.renderCache.helmMs),
+      kubeletMs: round(kubeletMs),
+      sealedSecretsMs: round(sealedSecretsMs),
+    },
+  });
   const startedAt = new Date().toISOString();
   api = new KubeApiServer({
     store,
@@ -211,6 +246,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     tls,
+    ...(options.watchBookmarkMs ? { watchBookmarkMs: options.watchBookmarkMs } : {}),
     metrics: clusterMetrics(store, Date.now, parseLabelsAllowlist(options.metricLabelsAllowlist ?? DEFAULT_LABELS_ALLOWLIST)),
     control: new ControlRouter([
       {

@@ -157,6 +157,33 @@ describe('sim API server and lifecycle', () => {
     expect((await getApp(custom, 'stores-root'))?.metadata.annotations?.['argocd.argoproj.io/refresh']).toBeUndefined();
   });
 
+  it("reports its own time and helm runs at /sim/v1/stats; a commit outside a store's folder renders it from the cache, not helm", async () => {
+    const { repo, sim, kc, custom } = await setup();
+    const stats = async () => {
+      const ca = Buffer.from(kc.getCurrentCluster()?.caData ?? '', 'base64');
+      return new Promise<any>((resolve, reject) => {
+        const req = request(`${sim.url}/sim/v1/stats`, { ca, headers: { Authorization: `Bearer ${sim.token}` } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    };
+    repo.commit(await storeFiles(kc, 'cached', repo.url));
+    await waitFor('Healthy', async () => (await getApp(custom, 'store-cached'))?.status?.health?.status === 'Healthy');
+    const before = await stats();
+    expect(before.helm.runs).toBeGreaterThan(0);
+    expect(before.time.helmMs).toBeGreaterThan(0);
+    expect(before.time.argocdMs).toBeGreaterThanOrEqual(before.time.renderMs);
+    const sha = repo.commit({ 'stores/README.md': 'not a store\n' });
+    await waitFor('the new revision', async () => (await getApp(custom, 'store-cached'))?.status?.sync?.revision === sha);
+    const after = await stats();
+    expect(after.helm.runs).toBe(before.helm.runs);
+    expect(after.helm.cacheHits).toBeGreaterThan(before.helm.cacheHits);
+  });
+
   it('keeps the simulated cluster across a restart with the same state directory', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'sim-state-'));
     cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));

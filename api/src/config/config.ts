@@ -122,6 +122,8 @@ const EnvSchema = z.object({
   STORE_READY_TIMEOUT_SECONDS: z.coerce.number().int().min(10).default(900),
   /** How often the status job polls Argo CD. */
   STATUS_INTERVAL_MS: z.coerce.number().int().min(200).default(5000),
+  /** How often a status cycle is a full pass over every store (between them it looks only at what changed). */
+  STATUS_RESYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(300_000),
   /** First retry delay of a failed provision/delete step (then ×4: 3 s, 12 s, 48 s by default). */
   JOB_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(3000),
   /** cert-manager ClusterIssuer and IngressClass rendered into each store (chart defaults when unset). */
@@ -188,7 +190,14 @@ export type Config = Readonly<{
     sealedSecretsNamespace: string;
   }>;
   clusterSimulated: boolean;
-  pipeline: Readonly<{ readyTimeoutMs: number; statusIntervalMs: number; retryDelayMs: number; clusterIssuer?: string; ingressClass?: string }>;
+  pipeline: Readonly<{
+    readyTimeoutMs: number;
+    statusIntervalMs: number;
+    statusResyncIntervalMs: number;
+    retryDelayMs: number;
+    clusterIssuer?: string;
+    ingressClass?: string;
+  }>;
   /** Prometheus base URL for stores' usage; undefined when monitoring is not set up. */
   prometheusUrl?: string;
 }>;
@@ -322,6 +331,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pipeline: Object.freeze({
       readyTimeoutMs: e.STORE_READY_TIMEOUT_SECONDS * 1000,
       statusIntervalMs: e.STATUS_INTERVAL_MS,
+      statusResyncIntervalMs: e.STATUS_RESYNC_INTERVAL_MS,
       retryDelayMs: e.JOB_RETRY_DELAY_MS,
       clusterIssuer: e.CLUSTER_ISSUER,
       ingressClass: e.INGRESS_CLASS,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { startSim, type Sim } from '../../../sim/src/sim.ts';
+import type { TimingProfile } from '../../../sim/src/timing-profiles.ts';
 import { createBareRepo, startGitHttpServer, type GitHttpServer } from '../../../gitops/test/support/git-http-server.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
@@ -56,7 +57,8 @@ export type PipelineHarness = {
 let n = 0;
 export async function startPipelineHarness(
   env: Record<string, string> | ((ctx: { repoPath: string; repoUrl: string }) => Promise<Record<string, string>>) = {},
-  opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> } = {},
+  /** `timings`: FAST_TIMINGS overrides, or a sim profile (`healthy-cluster` for benchmarks). */
+  opts: { worker?: boolean; timings?: Partial<typeof FAST_TIMINGS> | TimingProfile } = {},
 ): Promise<PipelineHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'sp-e2e-'));
   const repoPath = await createBareRepo(dir, 'gitops.git');
@@ -74,7 +76,7 @@ export async function startPipelineHarness(
     sealingKeyBits: 2048,
     pollMs: 500,
     tickMs: 100,
-    timings: { ...FAST_TIMINGS, ...opts.timings },
+    timings: typeof opts.timings === 'string' ? opts.timings : { ...FAST_TIMINGS, ...opts.timings },
     stateDir: join(dir, 'sim'),
   });
   const db = await createTestDatabase();

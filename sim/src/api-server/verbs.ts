@@ -26,6 +26,8 @@ export interface VerbRequest {
   store: ClusterStore;
   /** Open watches, ended when the server closes. */
   watches: Set<ServerResponse>;
+  /** How often a watch that allows bookmarks gets one. */
+  watchBookmarkMs?: number;
   send(code: number, body: unknown, headers?: Record<string, string>): void;
 }
 
@@ -157,6 +159,19 @@ async function write(r: VerbRequest): Promise<void> {
   send(method === 'POST' || !existing ? 201 : 200, saved);
 }
 
+/**
+ * A watch as the API server serves it (k8s.io/apiserver pkg/storage/cacher):
+ * - no resourceVersion or "0": ADDED for every matching object, then the changes;
+ * - resourceVersion N: every change after N; older than the history kept for the resource → an ERROR
+ *   event 410 Expired ("too old resource version"); above the current one → an ERROR event 504
+ *   ("Too large resource version", cause ResourceVersionTooLarge) — the client lists again either way;
+ * - with a label or field selector, an object that stops matching arrives as DELETED and one that starts
+ *   matching as ADDED;
+ * - `allowWatchBookmarks=true`: a BOOKMARK (an object of the kind with only metadata.resourceVersion)
+ *   every `watchBookmarkMs` (the API server: about once a minute), so a client can resume from a
+ *   recent resourceVersion even when nothing it watches changed;
+ * - `timeoutSeconds`: the server ends the watch then; the client resumes from its last resourceVersion.
+ */
 function watch(r: VerbRequest): void {
   const { req, res, route, url } = r;
   const { info } = route;
@@ -164,38 +179,58 @@ function watch(r: VerbRequest): void {
   const matches = parseLabelSelector(url.searchParams.get('labelSelector') ?? undefined);
   const field = url.searchParams.get('fieldSelector') ?? '';
   const nameFilter = /metadata\.name==?([^,]+)/.exec(field)?.[1] ?? route.name;
-  const relevant = (o: KubeObject) =>
-    o.apiVersion === info.apiVersion &&
-    o.kind === info.kind &&
-    (route.namespace === undefined || o.metadata.namespace === route.namespace) &&
-    (nameFilter === undefined || o.metadata.name === nameFilter) &&
-    matches(o.metadata.labels);
+  const ofKind = (o: KubeObject) => o.apiVersion === info.apiVersion && o.kind === info.kind && (route.namespace === undefined || o.metadata.namespace === route.namespace);
+  const selected = (o: KubeObject | undefined) => !!o && (nameFilter === undefined || o.metadata.name === nameFilter) && matches(o.metadata.labels);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   const write = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
+  const deliver = (e: WatchEvent) => {
+    if (!ofKind(e.object)) return;
+    const now = selected(e.object);
+    if (e.type !== 'MODIFIED') {
+      if (now) write(e.type, e.object);
+      return;
+    }
+    const before = e.previous ? selected(e.previous) : now;
+    if (now) write(before ? 'MODIFIED' : 'ADDED', e.object);
+    else if (before) write('DELETED', e.object);
+  };
   const rvParam = url.searchParams.get('resourceVersion');
   if (rvParam && rvParam !== '0') {
-    const events = store.eventsSince(Number(rvParam));
+    const rv = Number(rvParam);
+    const events = Number.isInteger(rv) && rv <= store.resourceVersion ? store.eventsSince(rv, info) : undefined;
     if (!events) {
-      write('ERROR', statusObject(410, 'Expired', `too old resource version: ${rvParam} (${store.resourceVersion})`));
+      const tooLarge = Number.isInteger(rv) && rv > store.resourceVersion;
+      write(
+        'ERROR',
+        tooLarge
+          ? statusObject(504, 'Timeout', `Too large resource version: ${rv}, current: ${store.resourceVersion}`, {
+              causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+              retryAfterSeconds: 1,
+            })
+          : statusObject(410, 'Expired', `too old resource version: ${rvParam} (${store.resourceVersion})`),
+      );
       res.end();
       return;
     }
-    for (const e of events) if (relevant(e.object)) write(e.type, e.object);
+    for (const e of events) deliver(e);
   } else {
-    for (const o of store.list(info.apiVersion, info.kind, route.namespace !== undefined ? { namespace: route.namespace } : {})) if (relevant(o)) write('ADDED', o);
+    for (const o of store.list(info.apiVersion, info.kind, route.namespace !== undefined ? { namespace: route.namespace } : {})) if (selected(o)) write('ADDED', o);
   }
-  const onEvent = (e: WatchEvent) => {
-    if (relevant(e.object)) write(e.type, e.object);
-  };
-  store.on('event', onEvent);
+  store.on('event', deliver);
   r.watches.add(res);
   const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
   const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+  const bookmarks =
+    url.searchParams.get('allowWatchBookmarks') === 'true'
+      ? setInterval(() => write('BOOKMARK', { apiVersion: info.apiVersion, kind: info.kind, metadata: { resourceVersion: String(store.resourceVersion) } }), r.watchBookmarkMs ?? 60_000)
+      : undefined;
+  bookmarks?.unref();
   const cleanup = () => {
-    store.off('event', onEvent);
+    store.off('event', deliver);
     r.watches.delete(res);
     if (timer) clearTimeout(timer);
+    if (bookmarks) clearInterval(bookmarks);
   };
   req.on('close', cleanup);
   res.on('close', cleanup);

@@ -20,7 +20,7 @@ import type { ClusterStore, KubeObject } from '../cluster-store.ts';
 import { kubeTime } from '../cluster-store.ts';
 import type { GitRepos } from '../git-repos.ts';
 import { normalizeRepoURL } from '../git-repos.ts';
-import { renderManifests, parseManifests, type AppSource } from '../render-manifests.ts';
+import { renderManifests, parseManifests, RenderCache, type AppSource } from '../render-manifests.ts';
 import { validateObject } from '../admission/schema.ts';
 import { rollUpHealth } from '../health.ts';
 import type { Faults } from '../faults.ts';
@@ -70,11 +70,17 @@ export class ArgoCdController {
   #running: Promise<void> | undefined;
   #fetchedThisTick = new Set<string>();
   #lastRepoWarning: string | undefined;
-  #desiredCache = new WeakMap<Rendered, { resources: Task[]; hooks: Task[] }>();
+  /** By rendered objects (a render cache hit hands the same array again), for one app at one spec. */
+  #desiredCache = new WeakMap<readonly KubeObject[], { app: string; value: { resources: Task[]; hooks: Task[] } }>();
   readonly #tracked: TrackedObjects;
   readonly #ctx: SyncContext;
   /** Number of `helm template` / directory renders (for benchmarks). */
   renders = 0;
+  /** The repo-server's manifest cache (chart content + values → objects). */
+  readonly renderCache = new RenderCache();
+  /** Cumulative wall time of renders (checkout + helm or cache) and of whole controller passes (ms). */
+  renderMs = 0;
+  reconcileMs = 0;
 
   constructor(store: ClusterStore, repos: GitRepos, faults: Faults, options: ArgoCdOptions, log: Logger, now: () => number = Date.now) {
     this.#store = store;
@@ -88,6 +94,7 @@ export class ArgoCdController {
   }
 
   reset(): void {
+    this.renderCache.clear();
     this.#rendered.clear();
     this.#ops.clear();
     this.#lastPoll = 0;
@@ -108,6 +115,15 @@ export class ArgoCdController {
   }
 
   async #tick(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.#pass();
+    } finally {
+      this.reconcileMs += performance.now() - started;
+    }
+  }
+
+  async #pass(): Promise<void> {
     this.#fetchedThisTick.clear();
     this.#repos.invalidate();
     this.#ensureDefaultProject();
@@ -206,13 +222,16 @@ export class ArgoCdController {
       return r;
     }
     let r: Rendered;
+    const started = performance.now();
     try {
       this.renders++;
-      const { objects, sourceType } = await renderManifests({ repos: this.#repos, source, sha, appName: app.metadata.name, namespace, delayMs: this.#faults.delayMs() });
+      const { objects, sourceType } = await renderManifests({ repos: this.#repos, source, sha, appName: app.metadata.name, namespace, delayMs: this.#faults.delayMs(), cache: this.renderCache });
       r = { key, sha, objects, sourceType, reconciledAt };
     } catch (err) {
       const msg = (err as Error).message;
       r = { key, sha, objects: [], sourceType: 'Helm', error: `Failed to load target state: ${msg.startsWith('failed to generate') ? msg : `failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${msg}`}`, reconciledAt };
+    } finally {
+      this.renderMs += performance.now() - started;
     }
     this.#rendered.set(app.metadata.uid as string, r);
     return r;
@@ -220,10 +239,11 @@ export class ArgoCdController {
 
   /** Desired objects with destination namespace and tracking annotation, split into resources and hooks. */
   #desired(app: KubeObject, rendered: Rendered): { resources: Task[]; hooks: Task[] } {
-    const cached = this.#desiredCache.get(rendered);
-    if (cached) return cached;
+    const of = `${app.metadata.uid}|${canonical(app.spec)}`;
+    const cached = this.#desiredCache.get(rendered.objects);
+    if (cached && cached.app === of) return cached.value;
     const value = desiredTasks(app, rendered.objects);
-    this.#desiredCache.set(rendered, value);
+    this.#desiredCache.set(rendered.objects, { app: of, value });
     return value;
   }
 

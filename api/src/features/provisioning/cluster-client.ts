@@ -1,4 +1,5 @@
-import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ApplicationInformer, type ListWatchSource, type StoreApplications } from './application-informer.ts';
 import type { ArgoApplication } from './application-status.ts';
 import { PipelineError } from '../../../../renderer/src/pipeline-error.ts';
 import { requestRefresh } from './argo-refresh.ts';
@@ -24,6 +25,11 @@ export class ClusterUnavailableError extends PipelineError {
 export interface ClusterClient {
   /** ONE list call: every platform-managed Application (label selector). */
   listStoreApplications(): Promise<ArgoApplication[]>;
+  /**
+   * The same Applications kept in memory from one list and a watch (started on the first call, the
+   * same instance afterwards): what the status cycle reads instead of a list every cycle.
+   */
+  storeApplications(): StoreApplications;
   /** Asks Argo CD to refresh an Application now (annotation `argocd.argoproj.io/refresh`); false if absent. */
   refreshApplication(name: string): Promise<boolean>;
   /** The namespace's phase (`Active`, `Terminating`), or null when it does not exist. */
@@ -32,6 +38,8 @@ export interface ClusterClient {
   listPods(namespace: string, labelSelector: string): Promise<V1Pod[]>;
   /** The Sealed Secrets controller's certificate (PEM) to seal store secrets with. */
   sealingCertificate(): Promise<string>;
+  /** Ends the watch, if one was started. */
+  close(): void;
 }
 
 /** Where the sealing certificate comes from: a file, else the controller through the API server. */
@@ -40,6 +48,13 @@ export type SealingCertSource = { certFile?: string; controllerName?: string; co
 function wrap(err: unknown): never {
   if (err instanceof ApiException && err.code < 500 && err.code !== 429) throw err;
   throw new ClusterUnavailableError(`cluster API unavailable: ${err instanceof ApiException ? `HTTP ${err.code}` : (err as Error).message}`);
+}
+
+/** A watch that could not be opened or broke: the cluster is unavailable (AbortError/TimeoutError kept as they are). */
+function toUnavailable(err: unknown): Error {
+  const e = err as Error & { statusCode?: number };
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return e;
+  return new ClusterUnavailableError(`cluster API unavailable: ${e?.statusCode ? `HTTP ${e.statusCode}` : (e?.message ?? String(err))}`);
 }
 
 /**
@@ -53,9 +68,12 @@ export class KubeClusterClient implements ClusterClient {
   private readonly argocdNamespace: string;
   private readonly sealing: SealingCertSource;
   private cert: { pem: string; at: number } | undefined;
+  private informer: ApplicationInformer | undefined;
+  private readonly onWatchError: ((err: Error, what: 'list' | 'watch') => void) | undefined;
 
-  constructor(kubeConfig: KubeConfig, argocdNamespace: string, sealing: SealingCertSource = {}) {
+  constructor(kubeConfig: KubeConfig, argocdNamespace: string, sealing: SealingCertSource = {}, onWatchError?: (err: Error, what: 'list' | 'watch') => void) {
     this.kubeConfig = kubeConfig;
+    this.onWatchError = onWatchError;
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.argocdNamespace = argocdNamespace;
@@ -63,6 +81,10 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   async listStoreApplications(): Promise<ArgoApplication[]> {
+    return (await this.listWithVersion()).items;
+  }
+
+  private async listWithVersion(): Promise<{ items: ArgoApplication[]; resourceVersion: string }> {
     try {
       const list = await this.custom.listNamespacedCustomObject({
         group: 'argoproj.io',
@@ -71,10 +93,50 @@ export class KubeClusterClient implements ClusterClient {
         plural: 'applications',
         labelSelector: MANAGED_SELECTOR,
       });
-      return (list?.items ?? []) as ArgoApplication[];
+      return { items: (list?.items ?? []) as ArgoApplication[], resourceVersion: String(list?.metadata?.resourceVersion ?? '') };
     } catch (err) {
       return wrap(err);
     }
+  }
+
+  storeApplications(): StoreApplications {
+    this.informer ??= new ApplicationInformer(this.listWatch(), { onError: this.onWatchError });
+    return this.informer;
+  }
+
+  close(): void {
+    this.informer?.stop();
+  }
+
+  /**
+   * List + watch of the managed Applications. A watch asks for bookmarks and ends on the server's side
+   * after 5–10 min (as client-go's reflector asks), then is reopened from the last resourceVersion.
+   */
+  private listWatch(): ListWatchSource {
+    const path = `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(this.argocdNamespace)}/applications`;
+    return {
+      list: () => this.listWithVersion(),
+      watch: async (resourceVersion, onEvent, onDone) => {
+        const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+        const w = new Watch(this.kubeConfig);
+        // The client's inactivity limit (30 s, a field TypeScript calls private) above the server's
+        // timeout: a quiet watch is kept alive by bookmarks, not torn down and reopened every 30 s.
+        (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (timeoutSeconds + 60) * 1000;
+        let failed: Error | undefined;
+        const controller = await w.watch(
+          path,
+          { labelSelector: MANAGED_SELECTOR, resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+          (type, object) => onEvent(type as Parameters<typeof onEvent>[0], object),
+          (err) => {
+            const e = err ? toUnavailable(err) : undefined;
+            failed = e;
+            onDone(e);
+          },
+        );
+        if (failed) throw failed;
+        return { stop: () => controller.abort() };
+      },
+    };
   }
 
   /** Patches the refresh annotation: the platform's only write to the cluster. */

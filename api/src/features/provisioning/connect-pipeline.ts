@@ -30,11 +30,16 @@ export function connectPipeline(config: Config, logger: Logger): PipelineConnect
       ? new PullRequestGitWriter({ ...common, github: { owner: g.github.owner, repo: g.github.repo, token: g.github.token, baseUrl: g.github.baseUrl } })
       : undefined;
   const writer: RepoWriter = prWriter ?? new GitWriter(common);
-  const cluster = new KubeClusterClient(kc, config.cluster.argocdNamespace, {
-    certFile: config.cluster.sealedSecretsCertFile,
-    controllerName: config.cluster.sealedSecretsController,
-    controllerNamespace: config.cluster.sealedSecretsNamespace,
-  });
+  const cluster = new KubeClusterClient(
+    kc,
+    config.cluster.argocdNamespace,
+    {
+      certFile: config.cluster.sealedSecretsCertFile,
+      controllerName: config.cluster.sealedSecretsController,
+      controllerNamespace: config.cluster.sealedSecretsNamespace,
+    },
+    (err, what) => logger.warn({ err: err.message, what }, 'Application watch: retrying'),
+  );
   const ancestry = new CommitAncestry(common);
 
   logger.info({ repo: g.repo.replace(/\/\/[^/@]*@/, '//***@'), branch: g.branch, mode: g.mode, cluster: kc.getCurrentCluster()?.server }, 'pipeline connected');
@@ -44,6 +49,7 @@ export function connectPipeline(config: Config, logger: Logger): PipelineConnect
     includes: (c, r) => ancestry.includes(c, r),
     pullRequest: prWriter ? (n) => prWriter.getPullRequest(n) : undefined,
     close: async () => {
+      cluster.close();
       await writer.close();
       await ancestry.close();
     },

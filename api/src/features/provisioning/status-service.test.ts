@@ -155,4 +155,71 @@ describe(StatusService.name, () => {
     await expect(f.services.status.cycle()).rejects.toMatchObject({ name: 'ClusterUnavailableError' });
     expect(await state(f, s.id)).toBe('Pending/committed');
   });
+
+  describe('what a cycle looks at (watch, not list)', () => {
+    async function readyStores(f: F, n: number) {
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        const s = await committedStore(f, `shop-${i}`);
+        app(f, s.id, { sync: { status: 'Synced', revision: s.commit_sha! }, health: { status: 'Healthy' }, reconciledAt: '2026-12-01T10:00:00Z' });
+        out.push(s);
+      }
+      await f.services.status.cycle(); // the first cycle is a full pass: every store turns Ready
+      await f.services.status.cycle(); // and looks once more at the rows it just changed
+      return out;
+    }
+
+    it('with N unchanged stores a cycle reconciles 0 stores and makes no list call', async () => {
+      const f = createFakeServices();
+      const stores = await readyStores(f, 25);
+      expect(new Set(await Promise.all(stores.map((s) => state(f, s.id))))).toEqual(new Set(['Ready/ready']));
+      const lists = f.cluster.informer.stats.lists;
+      expect(await f.services.status.cycle()).toEqual({ checked: 0, changed: 0, removed: 0 });
+      // Argo CD refreshing every Application (only reconciledAt moves) is no change either.
+      for (const s of stores)
+        app(f, s.id, { sync: { status: 'Synced', revision: s.commit_sha! }, health: { status: 'Healthy' }, reconciledAt: '2026-12-01T10:03:00Z' });
+      expect(await f.services.status.cycle()).toEqual({ checked: 0, changed: 0, removed: 0 });
+      expect(f.cluster.listCalls).toBe(0);
+      expect(f.cluster.informer.stats.lists).toBe(lists);
+    });
+
+    it('a change to one Application reconciles that one store only', async () => {
+      const f = createFakeServices();
+      const stores = await readyStores(f, 10);
+      const broken = stores[3]!;
+      app(f, broken.id, { sync: { status: 'Synced', revision: broken.commit_sha! }, health: { status: 'Degraded', message: 'Back-off pulling image' } });
+      expect(await f.services.status.cycle()).toEqual({ checked: 1, changed: 1, removed: 0 });
+      expect(await state(f, broken.id)).toBe('Error/degraded');
+      expect(new Set(await Promise.all(stores.filter((s) => s !== broken).map((s) => state(f, s.id))))).toEqual(new Set(['Ready/ready']));
+    });
+
+    it("a change to one store's row (a new commit) reconciles that store without any Application change", async () => {
+      const f = createFakeServices();
+      const stores = await readyStores(f, 5);
+      const s = stores[1]!;
+      // A retry committed again: the row changed, the Application did not (yet).
+      await f.repos.stores.transition(s.id, { status: 'Pending', phase: 'committed', reason: 'Retried' });
+      await f.repos.stores.markCommitted(s.id, { sha: 'f'.repeat(40) });
+      expect(await f.services.status.cycle()).toMatchObject({ checked: 1 });
+      expect(await state(f, s.id)).toBe('Pending/syncing');
+    });
+
+    it('a store waiting on its ready timeout is looked at every cycle until it is decided', async () => {
+      let now = new Date();
+      const f = createFakeServices({ status: { readyTimeoutMs: 60_000, now: () => now } });
+      const s = await committedStore(f);
+      await f.services.status.cycle();
+      expect(await state(f, s.id)).toBe('Pending/syncing');
+      await f.services.status.cycle();
+      now = new Date(Date.now() + 120_000); // nothing changes but the clock
+      await f.services.status.cycle();
+      expect(await f.repos.stores.findById(s.id)).toMatchObject({ status: 'Error', phase: 'failed' });
+    });
+
+    it('every resync interval a cycle is a full pass over every store', async () => {
+      const f = createFakeServices({ status: { resyncIntervalMs: 0 } });
+      await readyStores(f, 4);
+      expect(await f.services.status.cycle()).toEqual({ checked: 4, changed: 0, removed: 0 });
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import type { Transactor, Tx } from '../../db/transactor.ts';
 import type { Logger } from 'pino';
 import { storeResourceName } from '../../../../renderer/src/render-store.ts';
-import type { StoreRepository } from '../stores/store-repository.ts';
+import type { StoreRepository, StoreRowVersion } from '../stores/store-repository.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { mapApplicationStatus, type ArgoApplication } from './application-status.ts';
@@ -17,13 +17,44 @@ export type StatusSettings = {
   /** Pull-request mode: the merge state of a store's pull request. */
   pullRequest?: (n: number) => Promise<{ merged: boolean; state: 'open' | 'closed'; mergeCommitSha: string | null }>;
   now?: () => Date;
+  /** A full pass over every store this often (ms); between them a cycle looks only at what changed. Default 300000. */
+  resyncIntervalMs?: number;
 };
 
+export const DEFAULT_RESYNC_INTERVAL_MS = 300_000;
+/** How far before the last cycle's start a row's updated_at still counts as new (long transactions). */
+const ROW_CHANGE_WINDOW_MS = 60_000;
+
+/** What of a store's row the cycle acts on: when it differs from the last look, the store is looked at again. */
+function rowFingerprint(s: StoreRowVersion): string {
+  return [s.status, s.phase, s.message, s.commit_sha, s.pull_request_number, s.attempt, new Date(s.updated_at).getTime()].join('|');
+}
+
 /**
- * One status cycle: ONE list call for every managed Application (label selector), mapped to each
- * store's status; every change is written to the store's timeline with its reason. Deleting stores are
- * removed once their Application and namespace are gone. A cluster that cannot be reached throws
- * (ClusterUnavailableError): the job retries, and nothing is changed meanwhile.
+ * True when the store's next answer may change without its Application or its row changing: a clock
+ * (the ready timeout of a committed Pending store), its pods (read when the Application is Degraded, or
+ * not Healthy while the store runs), its pull request, or its namespace going away. Those stores are
+ * looked at every cycle; every other store only when its Application or its row changes.
+ */
+function readsBeyondTheWatch(store: StoreModel, app: ArgoApplication | undefined): boolean {
+  if (store.status === 'Deleting') return store.phase === 'pruning';
+  if (store.phase === 'awaiting review') return true;
+  if (store.status === 'Pending') return !!store.commit_sha;
+  const health = app?.status?.health?.status;
+  return health === 'Degraded' || (isRunning(store) && !!app && health !== 'Healthy');
+}
+
+/**
+ * One status cycle: each store's Application (from the in-memory list + watch of every managed
+ * Application, ClusterClient.storeApplications — no list call per cycle) mapped to the store's status;
+ * every change is written to the store's timeline with its reason. Deleting stores are removed once their
+ * Application and namespace are gone. A cluster that cannot be reached throws (ClusterUnavailableError):
+ * the job retries, and nothing is changed meanwhile.
+ *
+ * What a cycle looks at: the stores whose Application changed since the last cycle, those whose row
+ * changed (updated_at / status / commit), and those waiting on something the watch cannot see
+ * (readsBeyondTheWatch); every `resyncIntervalMs` a full pass over every store. With nothing changed a
+ * cycle reads no store and calls nothing.
  */
 export class StatusService {
   private readonly stores: StoreRepository;
@@ -33,6 +64,14 @@ export class StatusService {
   private readonly audit: AuditLog;
   private readonly settings: StatusSettings;
   private readonly logger: Logger;
+  /** Stores whose Application changed and that no cycle has looked at since. */
+  private readonly appChanged = new Set<string>();
+  /** Stores looked at every cycle (readsBeyondTheWatch), and those whose last look failed. */
+  private readonly waiting = new Set<string>();
+  /** Each store's row as the last look saw it (rowFingerprint). */
+  private readonly rowSeen = new Map<string, string>();
+  private lastFullAt = -Infinity;
+  private lastCycleAt = 0;
 
   constructor(deps: {
     stores: StoreRepository;
@@ -54,27 +93,54 @@ export class StatusService {
 
   async cycle(): Promise<{ checked: number; changed: number; removed: number }> {
     const end = this.metrics.statusCycleDuration.startTimer();
-    const apps = await this.cluster.listStoreApplications();
-    const byStore = new Map<string, ArgoApplication>();
-    for (const a of apps) {
-      const id = a.metadata.labels?.[STORE_ID_LABEL];
-      if (id) byStore.set(id, a);
+    const apps = this.cluster.storeApplications();
+    await apps.synced();
+    for (const id of apps.takeChanged()) this.appChanged.add(id);
+    const startedAt = Date.now();
+    const full = startedAt - this.lastFullAt >= (this.settings.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS);
+    let stores: StoreModel[];
+    if (full) {
+      stores = await this.stores.listForStatus();
+      this.lastFullAt = startedAt;
+      this.rowSeen.clear();
+      this.waiting.clear();
+    } else {
+      const asked = new Set([...this.appChanged, ...this.waiting]);
+      // Rows updated shortly before the last cycle started too: a transaction that began earlier (its
+      // updated_at is its start) may have committed after that cycle read.
+      for (const v of await this.stores.listVersionsSince(new Date(this.lastCycleAt - ROW_CHANGE_WINDOW_MS)))
+        if (this.rowSeen.get(v.id) !== rowFingerprint(v)) asked.add(v.id);
+      stores = await this.stores.listForStatusByIds([...asked]);
+      const found = new Set(stores.map((r) => r.id));
+      for (const id of asked) if (!found.has(id)) this.forget(id);
     }
-    const all = await this.stores.listForStatus();
+    this.lastCycleAt = startedAt;
     let changed = 0;
     let removed = 0;
-    for (const store of all) {
+    for (const store of stores) {
+      const app = apps.get(store.id);
+      this.appChanged.delete(store.id);
+      this.rowSeen.set(store.id, rowFingerprint(store));
+      this.waiting.delete(store.id);
       try {
-        if (store.status === 'Deleting') removed += (await this.reconcileDeletion(store, byStore.get(store.id))) ? 1 : 0;
+        if (store.status === 'Deleting') removed += (await this.reconcileDeletion(store, app)) ? 1 : 0;
         else if (store.phase === 'awaiting review') changed += (await this.reconcileReview(store)) ? 1 : 0;
-        else changed += (await this.reconcileStore(store, byStore.get(store.id))) ? 1 : 0;
+        else changed += (await this.reconcileStore(store, app)) ? 1 : 0;
+        if (readsBeyondTheWatch(store, app)) this.waiting.add(store.id);
       } catch (err) {
+        this.waiting.add(store.id); // looked at again next cycle, as before
         this.logger.warn({ storeId: store.id, err: (err as Error).message }, 'status of one store could not be updated');
         if ((err as Error).name === 'ClusterUnavailableError') throw err;
       }
     }
     end();
-    return { checked: all.length, changed, removed };
+    return { checked: stores.length, changed, removed };
+  }
+
+  private forget(id: string): void {
+    this.appChanged.delete(id);
+    this.waiting.delete(id);
+    this.rowSeen.delete(id);
   }
 
   private async reconcileStore(store: StoreModel, app: ArgoApplication | undefined): Promise<boolean> {

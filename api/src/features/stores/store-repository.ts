@@ -7,6 +7,8 @@ import type { StorePhase, StoreStatus } from './store-lifecycle.ts';
 
 export type StoreTransition = { status: StoreStatus; phase: StorePhase; message?: string | null; reason: string };
 export type NewStoreEvent = { status: StoreStatus; phase: StorePhase; reason: string; message?: string | null };
+/** The columns of a store's row the status cycle compares between cycles. */
+export type StoreRowVersion = Pick<StoreModel, 'id' | 'status' | 'phase' | 'message' | 'commit_sha' | 'pull_request_number' | 'attempt' | 'updated_at'>;
 export type IdempotencyKeyRow = { user_id: string; key: string; request_hash: string; store_id: string };
 
 /**
@@ -47,6 +49,10 @@ export interface StoreRepository {
   bumpAttempt(id: string, tx: Tx): Promise<void>;
   /** Every store the status cycle looks at, oldest first. */
   listForStatus(): Promise<StoreModel[]>;
+  /** The stores among `ids` (oldest first). */
+  listForStatusByIds(ids: readonly string[]): Promise<StoreModel[]>;
+  /** What tells one version of a row from the next, for every store updated at or after `since`. */
+  listVersionsSince(since: Date): Promise<StoreRowVersion[]>;
   /** Removes the record (timeline and idempotency keys go with it); the owner's count drops. */
   remove(id: string, tx?: Tx): Promise<boolean>;
   /** A key saved in the last 24 hours. */
@@ -188,6 +194,20 @@ export class PgStoreRepository implements StoreRepository {
 
   async listForStatus(): Promise<StoreModel[]> {
     return this.Store.query().orderBy('created_at');
+  }
+
+  async listForStatusByIds(ids: readonly string[]): Promise<StoreModel[]> {
+    if (!ids.length) return [];
+    return this.Store.query()
+      .whereIn('id', [...ids])
+      .orderBy('created_at');
+  }
+
+  async listVersionsSince(since: Date): Promise<StoreRowVersion[]> {
+    // Plain rows, no model hydration: after a burst of creates this reads many rows every cycle for a while.
+    return this.db('stores')
+      .select('id', 'status', 'phase', 'message', 'commit_sha', 'pull_request_number', 'attempt', 'updated_at')
+      .where('updated_at', '>=', since);
   }
 
   async remove(id: string, tx?: Tx): Promise<boolean> {

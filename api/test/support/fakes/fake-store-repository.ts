@@ -134,6 +134,13 @@ export class FakeStoreRepository implements StoreRepository {
   async listForStatus() {
     return [...this.rows.values()].sort((a, b) => a.created_at.getTime() - b.created_at.getTime()).map((s) => this.copy(s)!);
   }
+  async listForStatusByIds(ids: readonly string[]) {
+    const wanted = new Set(ids);
+    return (await this.listForStatus()).filter((s) => wanted.has(s.id));
+  }
+  async listVersionsSince(since: Date) {
+    return (await this.listForStatus()).filter((s) => s.updated_at.getTime() >= since.getTime());
+  }
   async remove(id: string) {
     for (let i = this.keys.length - 1; i >= 0; i--) if (this.keys[i]!.store_id === id) this.keys.splice(i, 1);
     return this.rows.delete(id);
