@@ -48,7 +48,12 @@ function podsOf(objects: KubeObject[]): KubeObject[] {
     .filter((o) => ['Deployment', 'StatefulSet', 'CronJob', 'Job'].includes(o.kind))
     .map((o) => {
       const template = o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template;
-      return { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${o.metadata.name}-0`, namespace: ns, labels: template.metadata?.labels }, spec: template.spec };
+      return {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `${o.metadata.name}-0`, namespace: ns, labels: template.metadata?.labels },
+        spec: template.spec,
+      };
     });
 }
 

@@ -11,12 +11,7 @@ import type { StoreService } from './store-service.ts';
 /** An owner tried to lift an operator's suspension. */
 export class SuspendedByOperatorError extends AppError {
   constructor() {
-    super(
-      403,
-      'suspended_by_operator',
-      'Forbidden',
-      'An operator suspended this store; only an operator can resume it. Contact support to have it resumed.',
-    );
+    super(403, 'suspended_by_operator', 'Forbidden', 'An operator suspended this store; only an operator can resume it. Contact support to have it resumed.');
   }
 }
 

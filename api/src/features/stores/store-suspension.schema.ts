@@ -18,9 +18,7 @@ export type SuspendStoreInput = z.infer<typeof SuspendStoreBody>;
 /** Who holds a store's suspension, why and since when (present while the store is suspended). */
 export const Suspension = z
   .object({
-    kind: z
-      .enum(SUSPENDER_KINDS)
-      .describe('`owner`: a hibernation its owner resumes; `operator`: a suspension (billing, abuse) only an operator lifts'),
+    kind: z.enum(SUSPENDER_KINDS).describe('`owner`: a hibernation its owner resumes; `operator`: a suspension (billing, abuse) only an operator lifts'),
     by: z.uuid().nullable().describe('User id of who suspended it (null if that user has been deleted)'),
     reason: z.string().nullable(),
     at: z.string().describe('When it was suspended (ISO 8601)'),
