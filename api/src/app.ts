@@ -28,6 +28,8 @@ import { apiKeyController } from './features/api-keys/api-key-controller.ts';
 import { PgStoreRepository, type StoreRepository } from './features/stores/store-repository.ts';
 import { StoreService } from './features/stores/store-service.ts';
 import { storeController } from './features/stores/store-controller.ts';
+import { StoreSuspensionService } from './features/stores/store-suspension-service.ts';
+import { storeSuspensionController } from './features/stores/store-suspension-controller.ts';
 import { AgendaJobQueue, type JobQueue } from './jobs/job-queue.ts';
 import { PostgresCreateRateLimit, type CreateRateLimit } from './rate-limit/create-rate-limit.ts';
 import { LoginThrottle } from './rate-limit/login-throttle.ts';
@@ -56,6 +58,7 @@ export const VERSION = '0.1.0';
 export type Repositories = { stores: StoreRepository; users: UserRepository; apiKeys: ApiKeyRepository; audit: AuditRepository; sessions: SessionRepository };
 export type Services = {
   stores: StoreService;
+  suspensions: StoreSuspensionService;
   users: UserService;
   apiKeys: ApiKeyService;
   audit: AuditLog;
@@ -113,7 +116,8 @@ export function createServices(
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
-  return { stores, users, apiKeys, audit, sessions, passwords };
+  const suspensions = new StoreSuspensionService({ stores: repos.stores, visibility: stores, jobs: deps.jobs, audit, tx: deps.tx });
+  return { stores, suspensions, users, apiKeys, audit, sessions, passwords };
 }
 
 /** 3. The GitOps pipeline (when connected to Git and a cluster): provision/delete and status, and their jobs. */
@@ -250,6 +254,7 @@ export function createHttpApp(
   api.use(apiKeyController({ apiKeys: services.apiKeys, registry, prefix: API_PREFIX }));
   // Always mounted, retry included: an API-only replica (no GITOPS_REPO) serves every store route.
   api.use(storeController({ stores: services.stores, registry, prefix: API_PREFIX, secrets: d.secrets }));
+  api.use(storeSuspensionController({ suspensions: services.suspensions, registry, prefix: API_PREFIX }));
   if (d.cluster) api.use(storeHealthController({ stores: services.stores, cluster: d.cluster, registry, prefix: API_PREFIX }));
   const usage = new UsageService({ prometheus: config.prometheusUrl ? new HttpPrometheusClient(config.prometheusUrl) : undefined });
   api.use(usageController({ stores: services.stores, usage, registry, prefix: API_PREFIX }));

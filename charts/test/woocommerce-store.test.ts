@@ -106,7 +106,7 @@ describe('woocommerce-store chart', () => {
   it('has the required ci scenarios besides the minimal one', () => {
     expect(scenarioFiles).toEqual(expect.arrayContaining([
       'minimal-values.yaml', 'sealed-secrets-values.yaml', 'plain-secrets-values.yaml', 'nginx-class-values.yaml',
-      'rwx-storage-values.yaml', 'custom-resources-values.yaml', 'day-two-values.yaml',
+      'rwx-storage-values.yaml', 'custom-resources-values.yaml', 'day-two-values.yaml', 'suspended-values.yaml',
     ]));
   });
 
@@ -223,10 +223,11 @@ describe('woocommerce-store chart', () => {
           'app.kubernetes.io/instance': 'store',
           'store-platform.io/store-id': values.store.id,
         });
-        expect(['wordpress', 'mysql', 'setup', 'cron', 'test'], `${name}: ${pod.owner}`).toContain(pod.labels['app.kubernetes.io/component']);
+        expect(['wordpress', 'mysql', 'setup', 'cron', 'test', 'paused'], `${name}: ${pod.owner}`).toContain(pod.labels['app.kubernetes.io/component']);
       }
       const components = podTemplates(objects).map((p) => p.labels['app.kubernetes.io/component']);
-      expect(components.sort(), name).toEqual(['cron', 'mysql', 'setup', 'test', 'wordpress']);
+      // suspended: the holding page instead of the setup hook
+      expect(components.sort(), name).toEqual(name === 'suspended' ? ['cron', 'mysql', 'paused', 'test', 'wordpress'] : ['cron', 'mysql', 'setup', 'test', 'wordpress']);
     }
   });
 
@@ -484,6 +485,10 @@ describe('woocommerce-store chart', () => {
   it('runs setup as an Argo CD Sync hook under one fixed name, recreated before every sync (BeforeHookCreation)', async () => {
     for (const [name, { objects }] of scenarios) {
       const jobs = objects.filter((x) => x.kind === 'Job');
+      if (name === 'suspended') {
+        expect(jobs, 'no setup hook while suspended: MySQL is stopped').toEqual([]);
+        continue;
+      }
       expect(jobs.map((j) => j.metadata.name), name).toEqual(['store-setup']);
       expect(jobs[0]!.metadata.annotations, name).toMatchObject({
         'argocd.argoproj.io/hook': 'Sync',
@@ -541,12 +546,49 @@ describe('woocommerce-store chart', () => {
       for (const kind of ['ResourceQuota', 'LimitRange']) expect(waveOf(kind), name).toEqual([-1]);
       expect([...waveOf('Secret'), ...waveOf('SealedSecret')], name).toEqual([-1]);
       for (const kind of ['Deployment', 'Service', 'PersistentVolumeClaim', 'NetworkPolicy']) expect(waveOf(kind), name).toEqual([0]);
-      expect(waveOf('Job'), name).toEqual([1]);
+      const suspended = name === 'suspended';
+      expect(waveOf('Job'), name).toEqual(suspended ? [] : [1]);
       expect(waveOf('Middleware'), name).toEqual(name === 'nginx-class' ? [] : [0]);
       expect(waveOf('CronJob'), name).toEqual([2]);
       expect(waveOf('Ingress'), name).toEqual([2]);
-      expect(waveOf('HorizontalPodAutoscaler'), name).toEqual([2]);
+      expect(waveOf('HorizontalPodAutoscaler'), name).toEqual(suspended ? [] : [2]);
     }
+  });
+
+  it('suspended: WordPress and MySQL at zero with no HPA to scale them back, the CronJob suspended, no setup hook, data kept, the Ingress on a restricted holding page', () => {
+    const paused = scenario('suspended').objects;
+    const running = scenario('minimal').objects;
+    expect(o(one(paused, 'Deployment', 'store-wordpress').spec).replicas).toBe(0);
+    expect(o(one(paused, 'Deployment', 'store-mysql').spec).replicas).toBe(0);
+    expect(o(one(running, 'Deployment', 'store-mysql').spec).replicas).toBe(1);
+    expect(paused.filter((x) => x.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(o(one(paused, 'CronJob').spec).suspend).toBe(true);
+    expect(o(one(running, 'CronJob').spec).suspend).toBe(false);
+    // the data and its secrets are the same objects, kept on prune
+    for (const kind of ['PersistentVolumeClaim', 'SealedSecret']) expect(paused.filter((x) => x.kind === kind), kind).toEqual(running.filter((x) => x.kind === kind));
+    // every request goes to the holding page, over the same host and TLS
+    const ingress = (objects: K8sObject[]) => o(one(objects, 'Ingress').spec);
+    const backend = (objects: K8sObject[]) => o(o(l(o(l(ingress(objects).rules)[0]!.http).paths)[0]!.backend).service);
+    expect(backend(paused).name).toBe('store-paused');
+    expect(backend(running).name).toBe('store-wordpress');
+    expect(ingress(paused).tls).toEqual(ingress(running).tls);
+    const page = one(paused, 'ConfigMap', 'store-paused');
+    expect(o(page.data)['index.html']).toContain('<h1>This store is paused</h1>');
+    const holder = podTemplates(paused).find((p) => p.owner === 'Deployment/store-paused')!;
+    expect(checkPodSecurityRestricted(holder.spec)).toEqual([]);
+    expect(paused.filter((x) => x.kind === 'NetworkPolicy').map((x) => x.metadata.name)).toContain('allow-ingress-to-holding-page');
+    // nothing of the holding page is rendered for a running store
+    expect(running.filter((x) => x.metadata.name === 'store-paused' || x.metadata.name === 'allow-ingress-to-holding-page')).toEqual([]);
+  });
+
+  it('escapes the holding page text (an operator’s message or a store name never becomes markup)', async () => {
+    const objects = await renderChart({
+      valuesFiles: [scenario('suspended').file],
+      set: { 'holdingPage.message': '<script>alert(1)</script> & co' },
+    });
+    const html = o(one(objects, 'ConfigMap', 'store-paused').data)['index.html'] as string;
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co');
   });
 
   it('HPA autoscaling/v2 keeps WordPress between 1 and 5 replicas at 70% CPU and scales down when load drops', () => {

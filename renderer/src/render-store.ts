@@ -27,6 +27,12 @@ export interface RenderableStore {
    * rendered as the annotation `store-platform.io/attempt` on the Application, giving a new commit.
    */
   attempt?: number;
+  /**
+   * Suspended (hibernated by its owner, or suspended by an operator): rendered as the chart value
+   * `suspended: true` (WordPress and MySQL at zero replicas, data kept, the Ingress on a holding page).
+   * Absent or false renders nothing, so a store that was never suspended renders as before.
+   */
+  suspended?: boolean;
 }
 
 /** Where and how the stores are rendered. Everything but repoUrl and targetRevision has a default. */
@@ -185,6 +191,7 @@ export function renderStore(store: RenderableStore, settings: RenderSettings): R
     store: { id: store.id, name: store.name, domain: store.domain, owner: store.ownerId },
     secrets: { sealed: { enabled: true, encryptedData } },
     ...(Object.keys(ingress).length > 0 ? { ingress } : {}),
+    ...(store.suspended ? { suspended: true } : {}),
   };
 
   return [

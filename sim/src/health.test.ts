@@ -21,6 +21,21 @@ describe('resourceHealth (Argo CD rules)', () => {
     });
   });
 
+  it('scaled to zero (a suspended store): a Deployment and a StatefulSet at replicas 0 with no pod are Healthy, as in gitops-engine health_deployment.go / health_statefulset.go', () => {
+    const zero = (kind: 'Deployment' | 'StatefulSet'): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name: 'web', generation: 2 },
+      spec: { replicas: 0 },
+      status: { observedGeneration: 2, replicas: 0, updatedReplicas: 0, currentRevision: 'web-1', updateRevision: 'web-1' },
+    });
+    expect(resourceHealth(zero('Deployment'))?.status).toBe('Healthy');
+    expect(resourceHealth(zero('StatefulSet'))?.status).toBe('Healthy');
+    // …but not before the controller has seen the scale-down, nor while an old pod is still terminating
+    expect(resourceHealth({ ...zero('Deployment'), status: { observedGeneration: 1 } })?.status).toBe('Progressing');
+    expect(resourceHealth({ ...zero('Deployment'), status: { observedGeneration: 2, replicas: 1, updatedReplicas: 0 } })?.status).toBe('Progressing');
+  });
+
   it('Job: Degraded when Failed, Healthy when Complete', () => {
     const job = (type: string): KubeObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, status: { conditions: [{ type, status: 'True', message: 'm' }] } });
     expect(resourceHealth(job('Failed'))?.status).toBe('Degraded');

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../src/lib/backoff-delay.ts';
 import { PHASE_WORDS, phaseWords } from '../src/lib/phase-words.ts';
+import { isTransient } from '../src/lib/types.ts';
+import { isTransient as lifecycleIsTransient, PHASES_OF, STORE_STATUSES } from '../../api/src/features/stores/store-lifecycle.ts';
 import { STORE_PHASES } from '../../api/src/features/stores/store-lifecycle.ts';
 import { pollSettings } from '../src/lib/server/poll-settings.ts';
 import { apiBaseUrl } from '../src/lib/server/api-base-url.ts';
@@ -30,6 +32,15 @@ describe('dashboard polling and session rules', () => {
   it('has words for every phase of the store lifecycle, and for no phase it does not know', () => {
     expect(Object.keys(PHASE_WORDS).sort()).toEqual([...STORE_PHASES].sort());
     for (const phase of STORE_PHASES) expect(PHASE_WORDS[phase].length).toBeGreaterThan(0);
+  });
+
+  it('polls a store that is pausing or resuming fast, a paused one slowly, as the lifecycle says', () => {
+    expect(isTransient({ status: 'Suspended', phase: 'suspending' })).toBe(true);
+    expect(isTransient({ status: 'Suspended', phase: 'resuming' })).toBe(true);
+    expect(isTransient({ status: 'Suspended', phase: 'suspended' })).toBe(false);
+    expect(isTransient({ status: 'Suspended', phase: 'degraded' })).toBe(false);
+    for (const status of STORE_STATUSES) for (const phase of PHASES_OF[status]) expect(isTransient({ status, phase }), `${status}/${phase}`).toBe(lifecycleIsTransient({ status, phase }));
+    expect(phaseWords('suspended')).toBe('Paused');
   });
 
   it('says each phase in words and shows an unknown phase as it is', () => {

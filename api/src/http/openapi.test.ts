@@ -82,4 +82,13 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/stores\/:id",status_code="200"\} 1/);
     expect(text).not.toContain(s.body.id);
   });
+  it('documents suspend and resume, their problem codes, and Suspended among the statuses', async () => {
+    const doc = (await t.request('GET', '/api/v1/openapi.json')).body;
+    const suspend = doc.paths['/api/v1/stores/{id}/suspend'].post;
+    const resume = doc.paths['/api/v1/stores/{id}/resume'].post;
+    expect(Object.keys(suspend.responses).sort()).toEqual(['202', '401', '403', '404', '409', '422']);
+    expect(suspend.requestBody.content['application/json'].schema.properties).toHaveProperty('reason');
+    expect(resume.responses['403'].description).toContain('suspended_by_operator');
+    expect(JSON.stringify(doc)).toContain('"Suspended"');
+  });
 });

@@ -45,6 +45,9 @@ store-secrets
 {{- define "woocommerce-store.wordpressName" -}}
 {{- printf "%s-wordpress" (include "woocommerce-store.fullname" .) -}}
 {{- end -}}
+{{- define "woocommerce-store.holdingPageName" -}}
+{{- printf "%s-paused" (include "woocommerce-store.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- define "woocommerce-store.mysqlName" -}}
 {{- printf "%s-mysql" (include "woocommerce-store.fullname" .) -}}
 {{- end -}}

@@ -1,5 +1,5 @@
 import { Model } from 'objection';
-import type { StorePhase, StoreStatus } from '../../features/stores/store-lifecycle.ts';
+import type { StorePhase, StoreStatus, SuspenderKind } from '../../features/stores/store-lifecycle.ts';
 
 /** A WooCommerce store: what should exist (Postgres is the source of truth for it). */
 export class StoreModel extends Model {
@@ -31,4 +31,11 @@ export class StoreModel extends Model {
   declare generation: number;
   /** The generation the last commit rendered; the store is due a commit while `generation` is ahead. */
   declare committed_generation: number;
+  /** Set while the store is suspended (desired state: scaled to zero behind a holding page). */
+  declare suspended_at: Date | null;
+  /** The user who suspended it (null once that user is deleted, or when not suspended). */
+  declare suspended_by: string | null;
+  /** Who holds the suspension: the owner (a hibernation) or an operator (the owner cannot lift it). */
+  declare suspended_by_kind: SuspenderKind | null;
+  declare suspension_reason: string | null;
 }

@@ -1,4 +1,5 @@
 import { isRunning, type StorePhase, type StoreStatus } from '../stores/store-lifecycle.ts';
+import { mapSuspendedStore } from './suspended-store-status.ts';
 
 /** The part of an Argo CD Application the platform reads (argoproj.io/v1alpha1, Argo CD 3.x). */
 export type ArgoApplication = {
@@ -18,6 +19,8 @@ export type StoreView = {
   phase: StorePhase;
   commitSha: string | null;
   committedAt: Date | null;
+  /** The store's desired state moved ahead of its last commit (a change the committer has not rendered yet). */
+  aheadOfGit?: boolean;
 };
 
 export type MappedStatus = { status: StoreStatus; phase: StorePhase; message: string | null; reason: string };
@@ -58,6 +61,7 @@ export function mapApplicationStatus(store: StoreView, app: ArgoApplication | un
   if (store.status === 'Deleting') return undefined;
   if (!store.commitSha) return undefined;
   if (isRunning(store)) return mapRunningStore(app, o);
+  if (store.status === 'Suspended') return mapSuspendedStore(store, app, o);
   const timedOut = store.committedAt !== null && o.now.getTime() - store.committedAt.getTime() > o.readyTimeoutMs;
   const timeoutMessage = (what: string) => `Not ready ${Math.round(o.readyTimeoutMs / 60000)} min after the commit: ${what}.`;
 

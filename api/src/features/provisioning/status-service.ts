@@ -8,7 +8,7 @@ import { mapApplicationStatus, type ArgoApplication } from './application-status
 import { STORE_ID_LABEL, type ClusterClient } from './cluster-client.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import { describePods } from './store-health.ts';
-import { isRunning } from '../stores/store-lifecycle.ts';
+import { isAheadOfGit, isRunning } from '../stores/store-lifecycle.ts';
 
 export type StatusSettings = {
   readyTimeoutMs: number;
@@ -154,13 +154,15 @@ export class StatusService {
     for (const r of revisions) if (await this.settings.includes(store.commit_sha, r).catch(() => false)) containing.add(r);
     let podDetails: string | undefined;
     const health = app?.status?.health?.status;
-    const running = isRunning(store);
+    // a suspended store was provisioned long ago: its resume is no provisioning outcome
+    const running = isRunning(store) || store.status === 'Suspended';
     if (health === 'Degraded' || (running && app && health !== 'Healthy')) {
       podDetails =
         describePods(await this.cluster.listPods(storeResourceName(store.id), 'app.kubernetes.io/component in (wordpress,mysql,setup)')).problems.join('; ') ||
         undefined;
     }
-    const mapped = mapApplicationStatus({ status: store.status, phase: store.phase, commitSha: store.commit_sha, committedAt: store.committed_at }, app, {
+    const view = { status: store.status, phase: store.phase, commitSha: store.commit_sha, committedAt: store.committed_at, aheadOfGit: isAheadOfGit(store) };
+    const mapped = mapApplicationStatus(view, app, {
       now: this.settings.now?.() ?? new Date(),
       readyTimeoutMs: this.settings.readyTimeoutMs,
       includesCommit: (r) => !!r && containing.has(r),

@@ -2,6 +2,7 @@ import type { StoreModel } from '../../db/models/store-model.ts';
 import type { StoreEventModel } from '../../db/models/store-event-model.ts';
 import type { z } from 'zod';
 import { showsAccess } from './store-lifecycle.ts';
+import { presentSuspension } from './store-suspension-presenter.ts';
 import type { StoreDetail, StoreEvent, StoreSummary } from './store.schema.ts';
 
 const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
@@ -22,6 +23,7 @@ export function presentStoreSummary(s: StoreModel): z.infer<typeof StoreSummary>
     message: s.message,
     ...(hasAccess(s) ? { url: `https://${s.domain}` } : {}),
     ownerId: s.owner_id,
+    ...presentSuspension(s),
     createdAt: iso(s.created_at)!,
     updatedAt: iso(s.updated_at)!,
   };

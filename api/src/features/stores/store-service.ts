@@ -154,7 +154,7 @@ export class StoreService {
   }
 
   /** The store, if the actor may see it: its owner, or an operator. Others get 403 (audited with `intent`). */
-  async getVisible(actor: Actor, id: string, intent: 'read' | 'retry' | 'delete' = 'read'): Promise<StoreModel> {
+  async getVisible(actor: Actor, id: string, intent: 'read' | 'retry' | 'delete' | 'suspend' | 'resume' = 'read'): Promise<StoreModel> {
     const store = await this.stores.findById(id);
     if (!store) throw new NotFoundError('Store not found.');
     if (store.owner_id !== actor.userId && actor.role !== 'operator') {
@@ -168,9 +168,11 @@ export class StoreService {
     return all && actor.role === 'operator' ? this.stores.listAll() : this.stores.listByOwner(actor.userId);
   }
 
-  async quota(userId: string): Promise<{ limit: number; used: number }> {
+  /** The owner's limit and use; suspended stores count (they keep their data and resume at any time), and are told apart. */
+  async quota(userId: string): Promise<{ limit: number; used: number; suspended: number }> {
     const owner = await this.users.findById(userId);
-    return { limit: owner?.store_quota ?? this.config.defaultStoreQuota, used: await this.stores.countByOwner(userId) };
+    const suspended = (await this.stores.listByOwner(userId)).filter((s) => s.status === 'Suspended').length;
+    return { limit: owner?.store_quota ?? this.config.defaultStoreQuota, used: await this.stores.countByOwner(userId), suspended };
   }
 
   /** The store's timeline, for whoever may see the store. */

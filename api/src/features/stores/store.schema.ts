@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STORE_PHASES, STORE_STATUSES } from './store-lifecycle.ts';
+import { Suspension } from './store-suspension.schema.ts';
 import { domainProblem, NAME_MESSAGES, STORE_NAME, STORE_NAME_MAX, STORE_NAME_MIN, type RuleProblem } from './store-rules.ts';
 
 /** A rule of store-rules.ts as a zod refinement: the field error carries the rule's code and message. */
@@ -56,6 +57,7 @@ export const StoreSummary = z.object({
   message: z.string().nullable().describe('Human explanation of the current state (the error reason, or the pod reasons when degraded, in Error)'),
   url: z.string().optional().describe('https://<domain>, once the store has been Ready (also while degraded or retried), not while Deleting'),
   ownerId: z.uuid(),
+  suspension: Suspension.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -68,7 +70,11 @@ export const StoreDetail = StoreSummary.extend({
   credentials: z.object({ username: z.string(), password: z.string() }).optional(),
 });
 
-export const Quota = z.object({ limit: z.number().int(), used: z.number().int() });
+export const Quota = z.object({
+  limit: z.number().int(),
+  used: z.number().int().describe('Stores counted against the limit, suspended ones included (they keep their data and may be resumed at any time)'),
+  suspended: z.number().int().describe('How many of the used stores are suspended'),
+});
 
 export const StoreList = z.object({ items: z.array(StoreSummary), quota: Quota });
 

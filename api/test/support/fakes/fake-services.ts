@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { loadConfig, type Config } from '../../../src/config/config.ts';
 import { AuditLog } from '../../../src/features/audit/audit-log.ts';
 import { StoreService } from '../../../src/features/stores/store-service.ts';
+import { StoreSuspensionService } from '../../../src/features/stores/store-suspension-service.ts';
 import { UserService } from '../../../src/features/users/user-service.ts';
 import { ApiKeyService } from '../../../src/features/api-keys/api-key-service.ts';
 import { ProvisionService } from '../../../src/features/provisioning/provision-service.ts';
@@ -54,6 +55,7 @@ export function createFakeServices(
   cluster.sealingPem = sealingPem();
 
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs, audit, tx, rateLimit, config });
+  const suspensions = new StoreSuspensionService({ stores: repos.stores, visibility: stores, jobs, audit, tx });
   const users = new UserService({
     users: repos.users,
     hasher: new PasswordHasher(),
@@ -114,7 +116,7 @@ export function createFakeServices(
     pullRequestState,
     ancestry,
     sealingCertFetches: () => cluster.sealingCertFetches,
-    services: { stores, users, apiKeys, provision, status },
+    services: { stores, suspensions, users, apiKeys, provision, status },
     actors,
   };
 }

@@ -34,6 +34,10 @@ export class FakeStoreRepository implements StoreRepository {
       generation: 1,
       // a store seeded past Pending has been committed at its generation
       committed_generation: row.status && row.status !== 'Pending' ? 1 : 0,
+      suspended_at: null,
+      suspended_by: null,
+      suspended_by_kind: null,
+      suspension_reason: null,
       ...row,
     });
     this.rows.set(store.id, store);

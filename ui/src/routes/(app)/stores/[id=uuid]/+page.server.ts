@@ -41,6 +41,24 @@ export const actions: Actions = {
     }
     redirect(303, '/stores');
   },
+  /** Pause the store (the owner's hibernation, or an operator's suspension with a reason). */
+  suspend: async ({ locals, params, request }) => {
+    const reason = String((await request.formData()).get('reason') ?? '').trim();
+    try {
+      await locals.api.post(`/stores/${params.id}/suspend`, reason ? { reason } : {});
+      return { suspended: true };
+    } catch (err) {
+      return problemToForm(err);
+    }
+  },
+  resume: async ({ locals, params }) => {
+    try {
+      await locals.api.post(`/stores/${params.id}/resume`);
+      return { resumed: true };
+    } catch (err) {
+      return problemToForm(err);
+    }
+  },
   /** Re-run a store in Error (every API replica serves it). */
   retry: async ({ locals, params }) => {
     try {
