@@ -11,7 +11,7 @@ import { median, percentile } from '../lib/stats.ts';
 export async function apiCreateRow(o: BenchOptions): Promise<RowResult> {
   const creates = num(o, 'creates', 1000, 20);
   const concurrency = num(o, 'create-concurrency', 20, 5);
-  const t = await startTestPlatform({ LOG_LEVEL: 'warn', CREATE_RATE_LIMIT_PER_MINUTE: '1000000' });
+  const t = await startTestPlatform({ LOG_LEVEL: 'warn', CREATE_RATE_LIMIT_PER_MINUTE: '10000' });
   const pool = new pg.Pool({ connectionString: t.databaseUrl, max: concurrency });
   try {
     const knex = t.platform.knex;
