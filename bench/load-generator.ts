@@ -77,7 +77,18 @@ async function run(durationMs: number | undefined, record: boolean): Promise<Loa
   const ms = performance.now() - t0;
   const sorted = lat.sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-  return { sent: lat.length, ok, errors, statuses, durationMs: ms, perSecond: (ok * 1000) / ms, p50Ms: pct(50), p99Ms: pct(99), maxMs: sorted.at(-1) ?? Number.NaN, samples };
+  return {
+    sent: lat.length,
+    ok,
+    errors,
+    statuses,
+    durationMs: ms,
+    perSecond: (ok * 1000) / ms,
+    p50Ms: pct(50),
+    p99Ms: pct(99),
+    maxMs: sorted.at(-1) ?? Number.NaN,
+    samples,
+  };
 }
 
 if (spec.warmupMs && spec.durationMs !== undefined) await run(spec.warmupMs, false);

@@ -115,7 +115,7 @@ for (const row of wanted) {
 }
 
 machine.loadAverageEnd = loadavg().map((x) => Number(x.toFixed(2)));
-const rows = wanted.map((w) => results.get(w) ?? failedRow(w, ROW_NAMES[w]!, new Error('not run')));
+const rows = [...new Set(wanted)].sort((x, y) => x - y).map((w) => results.get(w) ?? failedRow(w, ROW_NAMES[w]!, new Error('not run')));
 const doc = { machine, smoke, rounds, durationSeconds: Math.round((Date.now() - started) / 1000), rows };
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(doc, null, 2) + '\n');

@@ -8,15 +8,21 @@ const n = (x: number) => {
 
 /** The results as the Markdown table of issue 12, then the machine and each row's notes. */
 export function formatTable(doc: {
-  machine: { cpus: number; cpuModel: string; memoryMiB: number; node: string; loadAverageStart: number[]; loadAverageEnd: number[]; date: string; gitSha: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryMiB: number;
+    node: string;
+    loadAverageStart: number[];
+    loadAverageEnd: number[];
+    date: string;
+    gitSha: string;
+  };
   rounds: number;
   smoke: boolean;
   rows: RowResult[];
 }): string {
-  const lines = [
-    `| # | what | baseline (same run) | baseline | ours | ratio median (min–max) | goal | |`,
-    `|---|---|---|---|---|---|---|---|`,
-  ];
+  const lines = [`| # | what | baseline (same run) | baseline | ours | ratio median (min–max) | goal | |`, `|---|---|---|---|---|---|---|---|`];
   for (const r of doc.rows) {
     const unit = r.unit ? ` ${r.unit}` : '';
     lines.push(

@@ -20,7 +20,13 @@ export async function insertUsers(knex: Knex, config: Config, n: number, prefix:
 }
 
 /** Stores inserted straight into the database: `perUser` for each owner, names and domains unique. */
-export async function insertStores(knex: Knex, owners: Array<{ id: string }>, total: number, prefix: string, extra: Record<string, unknown> = {}): Promise<string[]> {
+export async function insertStores(
+  knex: Knex,
+  owners: Array<{ id: string }>,
+  total: number,
+  prefix: string,
+  extra: Record<string, unknown> = {},
+): Promise<string[]> {
   const ids: string[] = [];
   const all = Array.from({ length: total }, (_, i) => ({
     owner_id: owners[i % owners.length]!.id,
@@ -29,7 +35,9 @@ export async function insertStores(knex: Knex, owners: Array<{ id: string }>, to
     ...extra,
   }));
   for (let i = 0; i < all.length; i += 1000) {
-    const rows: Array<{ id: string }> = await knex('stores').insert(all.slice(i, i + 1000)).returning('id');
+    const rows: Array<{ id: string }> = await knex('stores')
+      .insert(all.slice(i, i + 1000))
+      .returning('id');
     ids.push(...rows.map((r) => r.id));
   }
   return ids;

@@ -17,7 +17,8 @@ export async function apiCreateRow(o: BenchOptions): Promise<RowResult> {
     const knex = t.platform.knex;
     // The job row goes to the job table the API writes (agenda's), or a plain one if that table is gone.
     const hasAgenda = (await knex.raw(`SELECT to_regclass('agenda_jobs') AS t`)).rows[0].t !== null;
-    if (!hasAgenda) await knex.raw('CREATE TABLE bench_jobs (id uuid PRIMARY KEY, name text NOT NULL, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
+    if (!hasAgenda)
+      await knex.raw('CREATE TABLE bench_jobs (id uuid PRIMARY KEY, name text NOT NULL, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
     const bareTx = async (ownerId: string, name: string) => {
       const c = await pool.connect();
       try {
@@ -75,7 +76,14 @@ export async function apiCreateRow(o: BenchOptions): Promise<RowResult> {
       rounds.push({
         baseline: barePerSecond,
         figure: ours.perSecond,
-        extra: { bareP99Ms: percentile(lat, 99), oursP99Ms: ours.p99Ms, bareErrors, oursErrors: ours.errors, oursStatuses: ours.statuses, samples: ours.samples },
+        extra: {
+          bareP99Ms: percentile(lat, 99),
+          oursP99Ms: ours.p99Ms,
+          bareErrors,
+          oursErrors: ours.errors,
+          oursStatuses: ours.statuses,
+          samples: ours.samples,
+        },
       });
     }
     return finishRow({
@@ -91,7 +99,10 @@ export async function apiCreateRow(o: BenchOptions): Promise<RowResult> {
         const errors = rs.reduce((s, x) => s + (x.extra!.oursErrors as number), 0);
         const p99 = median(rs.map((x) => x.extra!.oursP99Ms as number));
         const bareP99 = median(rs.map((x) => x.extra!.bareP99Ms as number));
-        return { met: ratio.median >= 0.4 && errors === 0, notes: [`p99 ${p99.toFixed(1)} ms vs bare ${bareP99.toFixed(1)} ms; errors ${errors} (all rounds)`] };
+        return {
+          met: ratio.median >= 0.4 && errors === 0,
+          notes: [`p99 ${p99.toFixed(1)} ms vs bare ${bareP99.toFixed(1)} ms; errors ${errors} (all rounds)`],
+        };
       },
     });
   } finally {

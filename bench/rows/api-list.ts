@@ -46,7 +46,9 @@ export async function apiListRow(o: BenchOptions): Promise<RowResult> {
     for (let r = 0; r < o.rounds; r++) {
       const b = await runLoad({ url: bareUrl, connections, requests, durationMs, warmupMs: Math.min(1000, durationMs / 2) });
       const ours = await runLoad({ url: t.baseUrl, connections, requests, durationMs, warmupMs: Math.min(1000, durationMs / 2) });
-      o.log(`  row 1 round ${r + 1}: bare ${b.perSecond.toFixed(0)}/s p99 ${b.p99Ms.toFixed(1)} ms; ours ${ours.perSecond.toFixed(0)}/s p99 ${ours.p99Ms.toFixed(1)} ms`);
+      o.log(
+        `  row 1 round ${r + 1}: bare ${b.perSecond.toFixed(0)}/s p99 ${b.p99Ms.toFixed(1)} ms; ours ${ours.perSecond.toFixed(0)}/s p99 ${ours.p99Ms.toFixed(1)} ms`,
+      );
       rounds.push({
         baseline: b.perSecond,
         figure: ours.perSecond,

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitHttpServer } from '../../gitops/test/support/git-http-server.ts';
 import { finishRow, num, type BenchOptions, type Round, type RowResult } from '../lib/row.ts';
-import { writerRepo } from '../lib/writer-repo.ts';
+import { writerRepo, type WriterRun } from '../lib/writer-repo.ts';
 import { median } from '../lib/stats.ts';
 
 export async function gitScalingRow(o: BenchOptions): Promise<RowResult> {
-  const big = num(o, 'folders', 10_000, 200);
-  const small = num(o, 'folders-baseline', 100, 20);
-  const runs = num(o, 'runs', 5, 2);
+  const big = num(o, 'folders', 10_000, 20);
+  const small = num(o, 'folders-baseline', 100, 5);
+  const runs = num(o, 'runs', 5, 1);
   const root = await mkdtemp(join(tmpdir(), 'bench-git-scaling-'));
   const server = await startGitHttpServer({ projectRoot: root, auth: { token: 'bench' } });
   try {
@@ -20,8 +20,8 @@ export async function gitScalingRow(o: BenchOptions): Promise<RowResult> {
     const b = await writerRepo(root, server, big, { token: 'bench' });
     const rounds: Round[] = [];
     for (let r = 0; r < o.rounds; r++) {
-      const base = [];
-      const ours = [];
+      const base: WriterRun[] = [];
+      const ours: WriterRun[] = [];
       for (let k = 0; k < runs; k++) {
         base.push(await a.addStore());
         ours.push(await b.addStore());

@@ -23,9 +23,17 @@ export async function pageWeightRow(o: BenchOptions, root: string): Promise<RowR
   const nodesOf = (id: string): number[] => {
     const m = new RegExp(`id: "${id.replace(/[()[\]]/g, '\\$&')}"[\\s\\S]*?page: \\{ layouts: \\[([^\\]]*)\\],[^}]*leaf: (\\d+)`).exec(routes);
     if (!m) throw new Error(`route ${id} not found in ${routesFile}`);
-    return [...m[1]!.split(',').filter((s) => s.trim() !== '').map(Number), Number(m[2])];
+    return [
+      ...m[1]!
+        .split(',')
+        .filter((s) => s.trim() !== '')
+        .map(Number),
+      Number(m[2]),
+    ];
   };
-  const entries = Object.entries(manifest).filter(([k, v]) => v.isEntry && /(runtime\/client\/entry\.js|generated\/.*\/app\.js)$/.test(k)).map(([k]) => k);
+  const entries = Object.entries(manifest)
+    .filter(([k, v]) => v.isEntry && /(runtime\/client\/entry\.js|generated\/.*\/app\.js)$/.test(k))
+    .map(([k]) => k);
   const nodeKey = (n: number) => Object.keys(manifest).find((k) => k.endsWith(`/nodes/${n}.js`));
   const gz = new Map<string, number>();
   const pageBytes = (id: string) => {

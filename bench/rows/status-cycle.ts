@@ -28,7 +28,7 @@ import { benchStore } from '../lib/fixtures.ts';
 import { median } from '../lib/stats.ts';
 
 export async function statusCycleRow(o: BenchOptions): Promise<RowResult> {
-  const n = num(o, 'applications', 10_000, 50);
+  const n = num(o, 'applications', 10_000, 10);
   const lists = num(o, 'list-samples', 3, 1);
   const dir = await mkdtemp(join(tmpdir(), 'bench-status-'));
   const cleanups: Array<() => Promise<unknown>> = [];
