@@ -100,6 +100,17 @@ async function attempt(row: number, fn: () => Promise<RowResult | RowResult[]>) 
     results.set(row, failedRow(row, ROW_NAMES[row]!, err));
   }
   log(`row ${row} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  writeResults();
+}
+
+/** results.json after every row (a later row that hangs or crashes does not lose the earlier ones). */
+function writeResults() {
+  machine.loadAverageEnd = loadavg().map((x) => Number(x.toFixed(2)));
+  const rows = [...new Set(wanted)].sort((x, y) => x - y).map((w) => results.get(w) ?? failedRow(w, ROW_NAMES[w]!, new Error('not run')));
+  const doc = { machine, smoke, rounds, durationSeconds: Math.round((Date.now() - started) / 1000), rows };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(doc, null, 2) + '\n');
+  return doc;
 }
 
 for (const row of wanted) {
@@ -114,12 +125,8 @@ for (const row of wanted) {
   if (row === 8) await attempt(8, () => pageWeightRow(o, root));
 }
 
-machine.loadAverageEnd = loadavg().map((x) => Number(x.toFixed(2)));
-const rows = [...new Set(wanted)].sort((x, y) => x - y).map((w) => results.get(w) ?? failedRow(w, ROW_NAMES[w]!, new Error('not run')));
-const doc = { machine, smoke, rounds, durationSeconds: Math.round((Date.now() - started) / 1000), rows };
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify(doc, null, 2) + '\n');
-console.log(formatTable(doc));
+const finalDoc = writeResults();
+console.log(formatTable(finalDoc));
 log(`wrote ${out}`);
 // Child processes (git, helm) of finished rows are gone; a lingering handle must not keep the bench up.
 process.exit(0);
