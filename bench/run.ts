@@ -1,84 +1,132 @@
-// `npm run bench`: speed and memory of the platform's hot paths, printed as tables. Not run by tests.
-//   1. API: POST /api/v1/stores latency (validation, replay check, rate limit, quota lock, insert + job).
-//   2. Pipeline: create → Ready for a burst of stores (real Git over http-backend, real helm, sim with fast timings).
-//   3. Git writer: commit + push against the number of store folders (bench/git-writer.bench.ts).
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+// `npm run bench`: the speed-and-scale table of issue 12. Every row measures its baseline in the same run,
+// interleaved with our figure (baseline, ours, baseline, ours… for --rounds rounds), and reports the
+// ratio's min/median/max, the goal and whether it is met. Prints a Markdown table and writes
+// bench/results.json (or --out) with the machine it ran on. Not a test: nothing here asserts a time.
+//
+//   npm run bench                                  every row, full sizes, 3 rounds
+//   npm run bench -- --row 1,2 --stores 10000      some rows; sizes as flags (see each row's num() calls)
+//   npm run bench -- --smoke                       tiny sizes, 1 round (bench/bench-smoke.test.ts runs it)
+//
+// Flags: --rounds N, --out FILE, --row LIST; row 1 --stores --stores-per-user --connections --duration(s);
+// row 2 --creates --create-concurrency; row 3 --commit-rounds; row 4 --burst --burst-timeout(s)
+// --variants one-process,two-processes --baseline-commits; row 5 --folders --folders-baseline --runs;
+// row 6 --applications; row 7 --renders; row 9 --rss-stores.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem, release, platform } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { startTestPlatform } from '../api/test/support/test-platform.ts';
-import { startPipelineHarness } from '../api/test/support/pipeline-harness.ts';
+import { failedRow, type BenchOptions, type RowResult } from './lib/row.ts';
+import { formatTable } from './lib/table.ts';
+import { apiListRow } from './rows/api-list.ts';
+import { apiCreateRow } from './rows/api-create.ts';
+import { commitLatencyRow } from './rows/commit-latency.ts';
+import { burstRows } from './rows/burst.ts';
+import { gitScalingRow } from './rows/git-scaling.ts';
+import { statusCycleRow } from './rows/status-cycle.ts';
+import { renderRow } from './rows/render.ts';
+import { pageWeightRow } from './rows/page-weight.ts';
 
-const { values } = parseArgs({ options: { creates: { type: 'string', default: '200' }, stores: { type: 'string', default: '10' }, sizes: { type: 'string', default: '100,2000' } } });
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-const ms = (n: number) => `${n.toFixed(1)} ms`;
-const mib = () => `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`;
-function table(title: string, rows: Array<[string, string]>) {
-  const w = Math.max(...rows.map(([k]) => k.length));
-  console.log(`\n${title}\n${'-'.repeat(title.length)}`);
-  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+
+/** `--name value`, `--name=value`, or a bare `--name` (true). */
+export function parseFlags(argv: string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(a)} (flags are --name value)`);
+    const eq = a.indexOf('=');
+    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) out[a.slice(2)] = argv[++i];
+    else out[a.slice(2)] = 'true';
+  }
+  return out;
 }
 
-// 1. API create latency
-{
-  const t = await startTestPlatform({ CREATE_RATE_LIMIT_PER_MINUTE: '10000', LOG_LEVEL: 'warn' });
-  const n = Number(values.creates);
-  const users = await Promise.all(Array.from({ length: Math.ceil(n / 5) }, () => t.signUp()));
-  const lat: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const s = performance.now();
-    const r = await t.request('POST', '/api/v1/stores', { token: users[Math.floor(i / 5)]!.token, body: { name: `bench-${i}` } });
-    lat.push(performance.now() - s);
-    if (r.status !== 202) throw new Error(`create ${i}: ${r.status}`);
+const ROW_NAMES: Record<number, string> = {
+  1: 'GET /api/v1/stores under load',
+  2: 'POST /api/v1/stores under load',
+  3: '202 → commit sha recorded',
+  4: 'burst of stores → all Ready',
+  5: 'commit+push at many folders',
+  6: 'status cycle after a commit',
+  7: 'renderStore',
+  8: 'store list page JavaScript',
+  9: 'RSS of one API+worker process',
+};
+
+const flags = parseFlags(process.argv.slice(2));
+const smoke = flags.smoke === 'true';
+const rounds = Number(flags.rounds ?? (smoke ? 1 : 3));
+const wanted = (flags.row ?? '1,2,3,4,5,6,7,8,9').split(',').map((s) => Number(s.trim()));
+for (const w of wanted) if (!ROW_NAMES[w]) throw new Error(`--row: no row ${w} (rows 1–9)`);
+const out = resolve(flags.out ?? join(root, 'bench', 'results.json'));
+const started = Date.now();
+const log = (msg: string) => console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+const o: BenchOptions = { rounds, smoke, flags, log };
+
+const gitSha = (() => {
+  try {
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return 'unknown';
   }
-  const total = performance.now() - t0;
-  const list: number[] = [];
-  for (let i = 0; i < 50; i++) {
-    const s = performance.now();
-    await t.request('GET', '/api/v1/stores', { token: users[0]!.token });
-    list.push(performance.now() - s);
+})();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryMiB: Math.round(totalmem() / 2 ** 20),
+  freeMemoryMiBAtStart: Math.round(freemem() / 2 ** 20),
+  os: `${platform()} ${release()}`,
+  node: process.version,
+  loadAverageStart: loadavg().map((x) => Number(x.toFixed(2))),
+  loadAverageEnd: [] as number[],
+  date: new Date().toISOString(),
+  gitSha,
+};
+log(`rows ${wanted.join(',')}, ${rounds} round(s)${smoke ? ', smoke sizes' : ''}; ${machine.cpus} cpus, load ${machine.loadAverageStart.join(' ')}`);
+
+const results = new Map<number, RowResult>();
+async function attempt(row: number, fn: () => Promise<RowResult | RowResult[]>) {
+  const t0 = Date.now();
+  log(`row ${row}: ${ROW_NAMES[row]}`);
+  try {
+    const got = await fn();
+    for (const r of Array.isArray(got) ? got : [got]) if (wanted.includes(r.row)) results.set(r.row, r);
+  } catch (err) {
+    log(`row ${row} failed: ${(err as Error).stack ?? err}`);
+    results.set(row, failedRow(row, ROW_NAMES[row]!, err));
   }
-  table(`API (${n} sequential creates, ${users.length} users)`, [
-    ['create p50', ms(pct(lat, 50))],
-    ['create p95', ms(pct(lat, 95))],
-    ['create max', ms(Math.max(...lat))],
-    ['creates/s', (n / (total / 1000)).toFixed(0)],
-    ['list p50 / p95', `${ms(pct(list, 50))} / ${ms(pct(list, 95))}`],
-    ['process RSS', mib()],
-  ]);
-  await t.close();
+  log(`row ${row} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  writeResults();
 }
 
-// 2. Pipeline: create → Ready
-{
-  const h = await startPipelineHarness({ LOG_LEVEL: 'warn' });
-  const n = Number(values.stores);
-  const users = await Promise.all(Array.from({ length: Math.ceil(n / 5) }, () => h.signUp()));
-  const t0 = performance.now();
-  const ids = await Promise.all(Array.from({ length: n }, (_, i) => h.request('POST', '/api/v1/stores', { token: users[Math.floor(i / 5)]!.token, body: { name: `pipe-${i}` } }).then((r) => r.body.id as string)));
-  const readyAt = new Map<string, number>();
-  while (readyAt.size < n && performance.now() - t0 < 300_000) {
-    const rows = await h.platform.knex('stores').whereIn('id', ids).select('id', 'status');
-    for (const r of rows) if (r.status === 'Ready' && !readyAt.has(r.id)) readyAt.set(r.id, performance.now() - t0);
-    const failed = await h.platform.knex('stores').whereIn('id', ids).where('status', 'Error').first();
-    if (failed) throw new Error(`a store went to Error: ${failed.message}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const times = [...readyAt.values()];
-  const stats = h.sim.stats();
-  table(`Pipeline (${n} stores at once; sim timings: pod start 100 ms, ready 150 ms, deadlines ×0.1)`, [
-    ['create → Ready p50', `${(pct(times, 50) / 1000).toFixed(1)} s`],
-    ['create → Ready max', `${(Math.max(...times) / 1000).toFixed(1)} s`],
-    ['git commits made', String(h.git.stats.pushes)],
-    ['helm renders (sim)', String(stats.renders)],
-    ['process RSS', mib()],
-  ]);
-  await h.close();
+/** results.json after every row (a later row that hangs or crashes does not lose the earlier ones). */
+function writeResults() {
+  machine.loadAverageEnd = loadavg().map((x) => Number(x.toFixed(2)));
+  const rows = [...new Set(wanted)].sort((x, y) => x - y).map((w) => results.get(w) ?? failedRow(w, ROW_NAMES[w]!, new Error('not run')));
+  const doc = { machine, smoke, rounds, durationSeconds: Math.round((Date.now() - started) / 1000), rows };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(doc, null, 2) + '\n');
+  return doc;
 }
 
-// 3. Git writer
-console.log('');
-const r = spawnSync(process.execPath, [join(root, 'bench', 'git-writer.bench.ts'), '--sizes', values.sizes, '--runs', '5'], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+for (const row of wanted) {
+  if (results.has(row)) continue; // row 9 comes with row 4 when both run
+  if (row === 1) await attempt(1, () => apiListRow(o));
+  if (row === 2) await attempt(2, () => apiCreateRow(o));
+  if (row === 3) await attempt(3, () => commitLatencyRow(o));
+  if (row === 4 || row === 9) await attempt(row, () => burstRows(o, { row4: wanted.includes(4), row9: wanted.includes(9) }));
+  if (row === 5) await attempt(5, () => gitScalingRow(o));
+  if (row === 6) await attempt(6, () => statusCycleRow(o));
+  if (row === 7) await attempt(7, () => renderRow(o));
+  if (row === 8) await attempt(8, () => pageWeightRow(o, root));
+}
+
+const finalDoc = writeResults();
+console.log(formatTable(finalDoc));
+log(`wrote ${out}`);
+// Child processes (git, helm) of finished rows are gone; a lingering handle must not keep the bench up.
+process.exit(0);
