@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
  * Signed webhooks: endpoints (per user, secret sealed at rest), the outbox of events (written in the
  * transaction of the change they report), one delivery per subscribed endpoint, and every attempt.
  * A delivery is sent only after the earlier ones of the same endpoint and ordering key (the store) are
- * delivered or given up; the partial index answers "is an earlier one still open" without a scan.
+ * delivered or given up: the oldest open delivery of each such chain is its `head`, the only one a worker
+ * may claim, so a claim reads only due heads (however long the queue behind a receiver that is down).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('webhook_endpoints', (t) => {
@@ -36,6 +37,8 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('endpoint_id').notNullable().references('webhook_endpoints.id').onDelete('CASCADE');
     /** Deliveries with the same endpoint and key go out strictly in id order (the store id, else the event id). */
     t.text('ordering_key').notNullable();
+    /** The oldest open delivery of its chain: the one to send next. Moved on when it is delivered or given up. */
+    t.boolean('head').notNullable().defaultTo(false);
     t.text('state').notNullable().defaultTo('pending');
     t.integer('attempts').notNullable().defaultTo(0);
     t.timestamp('next_attempt_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
@@ -51,7 +54,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(
     `CREATE INDEX webhook_deliveries_open ON webhook_deliveries (endpoint_id, ordering_key, id) WHERE state IN ('pending', 'delivering')`,
   );
-  await knex.raw(`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state IN ('pending', 'delivering')`);
+  await knex.raw(`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE head`);
   await knex.raw(`CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id DESC)`);
 
   await knex.schema.createTable('webhook_delivery_attempts', (t) => {

@@ -69,6 +69,8 @@ export interface WebhookRepository {
 }
 
 const ms = (n: number) => Math.max(0, Math.round(n));
+/** The transaction lock of one chain (endpoint + ordering key): taken by whoever adds to it or moves its head on. */
+const CHAIN_LOCK = `hashtextextended(endpoint_id::text || '/' || ?, 7346120)`;
 
 /**
  * Writes a webhook event into the outbox in the caller's transaction (Tx): the event row and one
@@ -87,15 +89,23 @@ export async function enqueueWebhookEvent(tx: Tx, e: WebhookEventInput): Promise
     .orderBy('id')
     .forKeyShare()) as Array<{ id: string }>;
   if (endpoints.length === 0) return undefined;
-  const [{ now }] = (await trx.raw(`SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now`)).rows as [{ now: string }];
-  const body = JSON.stringify({ type: e.type, timestamp: now, data: e.data });
+  const ids = endpoints.map((ep) => ep.id);
+  const body = JSON.stringify({ type: e.type, timestamp: new Date().toISOString(), data: e.data });
   const [event] = (await trx('webhook_events')
     .insert({ type: e.type, user_id: e.userId, store_id: e.storeId ?? null, body })
     .returning('id')) as Array<{
     id: string;
   }>;
-  await trx('webhook_deliveries').insert(endpoints.map((ep) => ({ event_id: event!.id, endpoint_id: ep.id, ordering_key: e.storeId ?? event!.id })));
-  await trx.raw(`SELECT pg_notify('webhook_deliveries', '')`);
+  const key = e.storeId ?? event!.id;
+  // The chains' locks (endpoints in id order, so two writers never wait on each other in a cycle), then
+  // each delivery is its chain's head when nothing of the chain is still open.
+  if (e.storeId) await trx.raw(`SELECT count(pg_advisory_xact_lock(${CHAIN_LOCK})) FROM unnest(?::uuid[]) AS endpoint_id`, [key, ids]);
+  await trx.raw(
+    `INSERT INTO webhook_deliveries (event_id, endpoint_id, ordering_key, head)
+     SELECT ?, ep, ?, NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = ep AND o.ordering_key = ? AND o.state IN ('pending', 'delivering'))
+       FROM unnest(?::uuid[]) AS ep`,
+    [event!.id, key, key, ids],
+  );
   return { eventId: event!.id, deliveries: endpoints.length };
 }
 
@@ -159,17 +169,13 @@ export class PgWebhookRepository implements WebhookRepository {
   }
 
   async claim(limit: number, lockMs: number): Promise<ClaimedDelivery[]> {
-    // One statement: the due heads (no earlier open delivery of the same endpoint and store) are locked
-    // with SKIP LOCKED, so concurrent workers never claim the same one, and marked delivering until
+    // One statement: due heads (the oldest open delivery of each endpoint and store) are locked with
+    // SKIP LOCKED, so concurrent workers never claim the same one, and marked delivering until
     // `locked_until` (a crashed worker's claim is taken again after it). No connection is held after.
     const { rows } = await this.knex.raw(
       `WITH due AS (
          SELECT d.id FROM webhook_deliveries d
-          WHERE ((d.state = 'pending' AND d.next_attempt_at <= now()) OR (d.state = 'delivering' AND d.locked_until < now()))
-            AND NOT EXISTS (
-              SELECT 1 FROM webhook_deliveries o
-               WHERE o.endpoint_id = d.endpoint_id AND o.ordering_key = d.ordering_key AND o.id < d.id
-                 AND o.state IN ('pending', 'delivering'))
+          WHERE d.head AND ((d.state = 'pending' AND d.next_attempt_at <= now()) OR (d.state = 'delivering' AND d.locked_until < now()))
           ORDER BY d.next_attempt_at, d.id
           LIMIT ?
           FOR UPDATE OF d SKIP LOCKED
@@ -177,9 +183,9 @@ export class PgWebhookRepository implements WebhookRepository {
          UPDATE webhook_deliveries w
             SET state = 'delivering', attempts = w.attempts + 1, locked_until = now() + (? * interval '1 millisecond')
            FROM due WHERE w.id = due.id
-         RETURNING w.id, w.attempts, w.created_at, w.endpoint_id, w.event_id
+         RETURNING w.id, w.attempts, w.created_at, w.endpoint_id, w.ordering_key, w.event_id
        )
-       SELECT c.id::text AS id, c.attempts AS attempt, c.created_at, c.endpoint_id, p.url, p.secret_enc, c.event_id, e.type, e.body
+       SELECT c.id::text AS id, c.attempts AS attempt, c.created_at, c.endpoint_id, c.ordering_key, p.url, p.secret_enc, c.event_id, e.type, e.body
          FROM claimed c
          JOIN webhook_endpoints p ON p.id = c.endpoint_id
          JOIN webhook_events e ON e.id = c.event_id
@@ -192,10 +198,15 @@ export class PgWebhookRepository implements WebhookRepository {
   async complete(d: ClaimedDelivery, r: AttemptResult): Promise<boolean> {
     return this.knex.transaction(async (trx) => {
       const state: DeliveryState = r.outcome === 'retrying' ? 'pending' : r.outcome;
+      const done = state !== 'pending';
+      // The chain's lock first: an event added to it meanwhile either sees this one finished (and is the
+      // head itself) or is committed before the head moves on to it below.
+      if (done) await trx.raw(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK}) FROM (SELECT ?::uuid AS endpoint_id) AS c`, [d.ordering_key, d.endpoint_id]);
       const n = await trx('webhook_deliveries')
         .where({ id: d.id, attempts: d.attempt, state: 'delivering' })
         .update({
           state,
+          head: !done,
           locked_until: null,
           last_status_code: r.statusCode,
           last_error: r.error,
@@ -203,6 +214,14 @@ export class PgWebhookRepository implements WebhookRepository {
           completed_at: state === 'pending' ? null : trx.fn.now(),
         });
       if (n !== 1) return false;
+      if (done)
+        await trx.raw(
+          `UPDATE webhook_deliveries SET head = true
+            WHERE id = (SELECT id FROM webhook_deliveries
+                         WHERE endpoint_id = ? AND ordering_key = ? AND state IN ('pending', 'delivering')
+                         ORDER BY id LIMIT 1)`,
+          [d.endpoint_id, d.ordering_key],
+        );
       await trx('webhook_delivery_attempts').insert({
         delivery_id: d.id,
         endpoint_id: d.endpoint_id,
