@@ -5,6 +5,7 @@ import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from
 import type { Tx } from '../../db/transactor.ts';
 import type { StorePhase, StoreStatus } from '../stores/store-lifecycle.ts';
 import type { WebhookDispatcher } from './webhook-dispatcher.ts';
+import { enqueueWebhookEvent } from './webhook-repository.ts';
 
 /**
  * A verifier written from docs/webhooks.md alone (not the platform's code): the key is the base64 after
@@ -264,6 +265,39 @@ describe('signed webhooks (real PostgreSQL, a real HTTP receiver)', () => {
       for (const id of stores)
         expect(got.filter((w) => w.path === path && w.body.includes(id)).map(typeOf)).toEqual(['store.ready', 'store.error', 'store.ready', 'store.error']);
     expect((await all()).every((r) => r.attempts === 1)).toBe(true);
+  });
+
+  it('never strands an event raised while the one before it is being completed (the chain lock orders them)', async () => {
+    const { token, userId } = await open.signUp();
+    const hook = await register(token, ['store.ready', 'store.error']);
+    const id = await newStore(token, 'race-shop');
+    const repo = open.platform.repositories.webhooks;
+    await transition(id, 'Ready', 'ready');
+    const claimed = (await repo.claim(100, 60_000)).filter((d) => d.endpoint_id === hook.id);
+    expect(claimed).toHaveLength(1);
+    // The next event's transaction is open (it saw the first delivery still open) when the first completes.
+    const trx = await open.platform.knex.transaction();
+    await enqueueWebhookEvent(trx as unknown as Tx, { type: 'store.error', userId, storeId: id, data: {} });
+    let settled = false;
+    const completing = repo.complete(claimed[0]!, { outcome: 'delivered', statusCode: 200, durationMs: 1, error: null }).finally(() => (settled = true));
+    // Commit only once the completion has finished, or waits for the chain's lock held by the open transaction.
+    const waitingForLock = async () =>
+      (
+        await open.platform
+          .knex('pg_locks')
+          .where({ locktype: 'advisory', granted: false })
+          .whereRaw('database = (SELECT oid FROM pg_database WHERE datname = current_database())')
+          .select('pid')
+      ).length > 0;
+    while (!settled && !(await waitingForLock())) await new Promise((r) => setTimeout(r, 10));
+    await trx.commit();
+    expect(await completing).toBe(true);
+    const rows = await open.platform.knex('webhook_deliveries').where('endpoint_id', hook.id).orderBy('id').select('state', 'head');
+    expect(rows).toEqual([
+      { state: 'delivered', head: false },
+      { state: 'pending', head: true },
+    ]);
+    await drain(open.platform.webhookDispatcher, async () => (await deliveriesOf(hook.id)).every((r) => r.state === 'delivered'));
   });
 
   it('lists every webhook route in the OpenAPI document', async () => {
