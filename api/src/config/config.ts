@@ -145,6 +145,8 @@ const EnvSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(15),
   /** …or once its event is this many hours old. */
   WEBHOOK_MAX_AGE_HOURS: z.coerce.number().min(0).max(720).default(72),
+  /** Finished webhook deliveries stay in the delivery log this many days. */
+  WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
   /** How often an idle worker looks for due webhook deliveries, milliseconds. */
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
@@ -213,6 +215,7 @@ export type Config = Readonly<{
     maxAttempts: number;
     maxAgeMs: number;
     pollIntervalMs: number;
+    logRetentionMs: number;
   }>;
 }>;
 
@@ -358,6 +361,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       maxAgeMs: e.WEBHOOK_MAX_AGE_HOURS * 3_600_000,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      logRetentionMs: e.WEBHOOK_LOG_RETENTION_DAYS * 86_400_000,
     }),
   });
 }

@@ -20,7 +20,12 @@ export type DeliverySettings = {
   pollIntervalMs: number;
   /** Deliveries claimed (and sent in parallel) at once. */
   batchSize: number;
+  /** Finished deliveries (and their attempts) are kept in the log this long. */
+  logRetentionMs: number;
 };
+
+/** How often a dispatcher forgets old finished deliveries. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** The wait before attempt `attempt + 1`, after `attempt` failed ones: base × 2^(attempt−1), capped. */
 export function retryDelayMs(attempt: number, s: Pick<DeliverySettings, 'retryBaseMs' | 'retryMaxMs'>): number {
@@ -44,6 +49,7 @@ export class WebhookDispatcher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
+  private prunedAt = 0;
 
   constructor(deps: {
     repo: WebhookRepository;
@@ -71,8 +77,13 @@ export class WebhookDispatcher {
       });
   }
 
-  /** One pass: claims and sends one batch; the number of deliveries attempted. */
+  /** One pass: claims and sends one batch; the number of deliveries attempted. Now and then, forgets old ones. */
   async runOnce(): Promise<number> {
+    if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      const pruned = await this.repo.prune(this.settings.logRetentionMs);
+      if (pruned) this.logger.info({ pruned }, 'forgot finished webhook deliveries past the log retention');
+    }
     const claimed = await this.repo.claim(this.settings.batchSize, this.settings.timeoutMs * 2 + 5_000);
     await Promise.all(claimed.map((d) => this.deliver(d)));
     return claimed.length;

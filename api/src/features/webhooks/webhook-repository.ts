@@ -66,6 +66,8 @@ export interface WebhookRepository {
   claim(limit: number, lockMs: number): Promise<ClaimedDelivery[]>;
   /** Records the attempt of a claim (a no-op when the claim was lost or the endpoint deleted meanwhile). */
   complete(d: ClaimedDelivery, r: AttemptResult): Promise<boolean>;
+  /** Forgets deliveries finished more than `olderThanMs` ago (with their attempts) and events left without any; how many deliveries. */
+  prune(olderThanMs: number): Promise<number>;
 }
 
 const ms = (n: number) => Math.max(0, Math.round(n));
@@ -193,6 +195,19 @@ export class PgWebhookRepository implements WebhookRepository {
       [limit, ms(lockMs)],
     );
     return rows as ClaimedDelivery[];
+  }
+
+  async prune(olderThanMs: number): Promise<number> {
+    const n = await this.knex('webhook_deliveries')
+      .whereIn('state', ['delivered', 'failed'])
+      .andWhere('completed_at', '<', this.knex.raw(`now() - (? * interval '1 millisecond')`, [ms(olderThanMs)]))
+      .delete();
+    await this.knex.raw(
+      `DELETE FROM webhook_events e WHERE e.created_at < now() - (? * interval '1 millisecond')
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)`,
+      [ms(olderThanMs)],
+    );
+    return n;
   }
 
   async complete(d: ClaimedDelivery, r: AttemptResult): Promise<boolean> {

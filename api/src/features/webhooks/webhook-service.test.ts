@@ -36,7 +36,16 @@ function setUp(opts: { allowPrivate?: boolean } = {}) {
     secrets: f.secrets,
     policy,
     send,
-    settings: { timeoutMs: 1000, retryBaseMs: 0, retryMaxMs: 0, maxAttempts: 3, maxAgeMs: 3_600_000, pollIntervalMs: 1000, batchSize: 10 },
+    settings: {
+      timeoutMs: 1000,
+      retryBaseMs: 0,
+      retryMaxMs: 0,
+      maxAttempts: 3,
+      maxAgeMs: 3_600_000,
+      pollIntervalMs: 1000,
+      batchSize: 10,
+      logRetentionMs: 86_400_000,
+    },
     logger: pino({ level: 'silent' }),
     registry: new Registry(),
   });

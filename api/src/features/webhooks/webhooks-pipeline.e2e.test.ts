@@ -51,5 +51,5 @@ describe('webhooks from the GitOps pipeline (real PostgreSQL, git, helm, sim, a 
     await h.waitForStore(u.token, id, (s) => s.gone === true, 90_000);
     await until('store.deleted', () => receiver.received.some((w) => JSON.parse(w.body).type === 'store.deleted'));
     expect(receiver.received.map((w) => JSON.parse(w.body).type)).toEqual(['store.ready', 'store.deleted']);
-  });
+  }, 240_000);
 });

@@ -267,6 +267,24 @@ describe('signed webhooks (real PostgreSQL, a real HTTP receiver)', () => {
     expect((await all()).every((r) => r.attempts === 1)).toBe(true);
   });
 
+  it('forgets finished deliveries past the log retention, keeping open and recent ones', async () => {
+    const { token } = await open.signUp();
+    const hook = await register(token, ['store.ready', 'store.error']);
+    const id = await newStore(token, 'old-log-shop');
+    await transition(id, 'Ready', 'ready');
+    await drain(open.platform.webhookDispatcher, async () => (await deliveriesOf(hook.id)).every((r) => r.state === 'delivered'));
+    await transition(id, 'Error', 'degraded'); // a second, recent one
+    await drain(open.platform.webhookDispatcher, async () => (await deliveriesOf(hook.id)).every((r) => r.state === 'delivered'));
+    const [old] = await deliveriesOf(hook.id);
+    await open.platform
+      .knex('webhook_deliveries')
+      .where('id', old!.id)
+      .update({ completed_at: open.platform.knex.raw(`now() - interval '31 days'`) });
+    expect(await open.platform.repositories.webhooks.prune(30 * 86_400_000)).toBe(1);
+    const log = (await open.request('GET', `/api/v1/webhooks/${hook.id}/deliveries`, { token })).body.items;
+    expect(log.map((d: { type: string }) => d.type)).toEqual(['store.error']);
+  });
+
   it('never strands an event raised while the one before it is being completed (the chain lock orders them)', async () => {
     const { token, userId } = await open.signUp();
     const hook = await register(token, ['store.ready', 'store.error']);

@@ -98,6 +98,12 @@ export class FakeWebhookRepository implements WebhookRepository {
       };
     });
   }
+  async prune(olderThanMs: number) {
+    const cut = Date.now() - olderThanMs;
+    const old = this.deliveries.filter((d) => d.completed_at && d.completed_at.getTime() < cut);
+    for (const d of old) this.deliveries.splice(this.deliveries.indexOf(d), 1);
+    return old.length;
+  }
   async complete(c: ClaimedDelivery, r: AttemptResult) {
     const d = this.deliveries.find((x) => x.id === c.id && x.attempts === c.attempt && x.state === 'delivering');
     if (!d) return false;
