@@ -51,11 +51,25 @@ import type { JobDefinition } from './jobs/create-worker.ts';
 import { HttpPrometheusClient } from './features/usage/prometheus-client.ts';
 import { UsageService } from './features/usage/usage-service.ts';
 import { usageController } from './features/usage/usage-controller.ts';
+import { PgWebhookRepository, type WebhookRepository } from './features/webhooks/webhook-repository.ts';
+import { WebhookOutbox } from './features/webhooks/webhook-outbox.ts';
+import { WebhookService } from './features/webhooks/webhook-service.ts';
+import { WebhookDispatcher } from './features/webhooks/webhook-dispatcher.ts';
+import { WebhookAddressPolicy } from './features/webhooks/webhook-address-policy.ts';
+import { httpWebhookSender } from './features/webhooks/webhook-sender.ts';
+import { webhookController } from './features/webhooks/webhook-controller.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
 
-export type Repositories = { stores: StoreRepository; users: UserRepository; apiKeys: ApiKeyRepository; audit: AuditRepository; sessions: SessionRepository };
+export type Repositories = {
+  stores: StoreRepository;
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  audit: AuditRepository;
+  sessions: SessionRepository;
+  webhooks: WebhookRepository;
+};
 export type Services = {
   stores: StoreService;
   suspensions: StoreSuspensionService;
@@ -64,6 +78,7 @@ export type Services = {
   audit: AuditLog;
   sessions: SessionService;
   passwords: PasswordChangeService;
+  webhooks: WebhookService;
 };
 export type Pipeline = { provision: ProvisionService; status: StatusService; jobs: JobDefinition[] };
 
@@ -81,17 +96,21 @@ export type Platform = {
   secrets: SecretBox;
   /** The GitOps pipeline, when connected: its services and the job definitions a worker runs. */
   pipeline?: Pipeline;
+  /** Sends the webhook outbox; started where the worker role runs. */
+  webhookDispatcher: WebhookDispatcher;
   close(): Promise<void>;
 };
 
 /** 1. Repositories: the only code that holds knex. */
 export function createRepositories(knex: Knex): Repositories {
   return {
-    stores: new PgStoreRepository(knex),
+    // Every status change and removal raises its webhook event in the same transaction (the outbox).
+    stores: new PgStoreRepository(knex, { changes: new WebhookOutbox() }),
     users: new PgUserRepository(knex),
     apiKeys: new PgApiKeyRepository(knex),
     audit: new PgAuditRepository(knex),
     sessions: new SessionRepository(knex),
+    webhooks: new PgWebhookRepository(knex),
   };
 }
 
@@ -100,7 +119,7 @@ export function createServices(
   config: Config,
   logger: Logger,
   repos: Repositories,
-  deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit },
+  deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit; secrets: SecretBox },
 ): Services {
   const audit = new AuditLog(repos.audit, logger);
   const hasher = new PasswordHasher();
@@ -117,7 +136,13 @@ export function createServices(
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
   const suspensions = new StoreSuspensionService({ stores: repos.stores, visibility: stores, jobs: deps.jobs, audit, tx: deps.tx });
-  return { stores, suspensions, users, apiKeys, audit, sessions, passwords };
+  const webhooks = new WebhookService({
+    repo: repos.webhooks,
+    secrets: deps.secrets,
+    policy: new WebhookAddressPolicy({ allowPrivate: config.webhooks.allowPrivateNetworks }),
+    audit,
+  });
+  return { stores, suspensions, users, apiKeys, audit, sessions, passwords, webhooks };
 }
 
 /** 3. The GitOps pipeline (when connected to Git and a cluster): provision/delete and status, and their jobs. */
@@ -252,6 +277,7 @@ export function createHttpApp(
   api.use(accountController({ sessions: services.sessions, passwords: services.passwords, registry, prefix: API_PREFIX }));
   api.use(meController({ users: services.users, registry, prefix: API_PREFIX, requireOperator: operatorOnly }));
   api.use(apiKeyController({ apiKeys: services.apiKeys, registry, prefix: API_PREFIX }));
+  api.use(webhookController({ webhooks: services.webhooks, registry, prefix: API_PREFIX }));
   // Always mounted, retry included: an API-only replica (no GITOPS_REPO) serves every store route.
   api.use(storeController({ stores: services.stores, registry, prefix: API_PREFIX, secrets: d.secrets }));
   api.use(storeSuspensionController({ suspensions: services.suspensions, registry, prefix: API_PREFIX }));
@@ -275,8 +301,22 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   const tx = new KnexTransactor(knex);
   const jobs = new AgendaJobQueue();
   const secrets = new SecretBox(config.secretsEncryptionKey);
-  const services = createServices(config, logger, repositories, { tx, jobs, rateLimit: new PostgresCreateRateLimit(knex, config.createRateLimitPerMinute) });
+  const services = createServices(config, logger, repositories, {
+    tx,
+    jobs,
+    rateLimit: new PostgresCreateRateLimit(knex, config.createRateLimitPerMinute),
+    secrets,
+  });
   const metrics = new Metrics(() => repositories.stores.countByStatus());
+  const webhookDispatcher = new WebhookDispatcher({
+    repo: repositories.webhooks,
+    secrets,
+    policy: new WebhookAddressPolicy({ allowPrivate: config.webhooks.allowPrivateNetworks }),
+    send: httpWebhookSender,
+    settings: { ...config.webhooks, batchSize: 10 },
+    logger,
+    registry: metrics.registry,
+  });
   const conn = opts.connections;
   const pipeline = conn ? createPipeline(config, logger, { stores: repositories.stores, tx, audit: services.audit, secrets, metrics, knex, conn }) : undefined;
   const registry = new ApiRegistry();
@@ -293,6 +333,7 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
     jobs,
     secrets,
     pipeline,
+    webhookDispatcher,
     close: async () => {
       if (!opts.knex) await knex.destroy();
     },

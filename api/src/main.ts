@@ -124,6 +124,7 @@ if (config.roles.includes('api')) {
 const worker = config.roles.includes('worker') ? createWorker(config, logger, platform.pipeline!.jobs) : undefined;
 if (worker) {
   await worker.start();
+  platform.webhookDispatcher.start(); // the webhook outbox is sent where the jobs run
   logger.info({ concurrency: config.workerConcurrency }, 'worker started');
 }
 
@@ -134,6 +135,7 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await worker?.stop();
+  if (worker) await platform.webhookDispatcher.stop();
   await connections?.close();
   await knex.destroy();
   process.exit(0);

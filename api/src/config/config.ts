@@ -135,6 +135,22 @@ const EnvSchema = z.object({
   ALLOW_REGISTRATION: bool.default(true),
   /** Prometheus that scrapes kube-state-metrics and the kubelets (e.g. http://prometheus-operated.monitoring:9090): stores' usage in the dashboard. Unset: usage answers `monitoring: not_configured`. */
   PROMETHEUS_URL: z.string().url().optional(),
+  /** Let webhooks reach loopback, private, link-local, CGNAT and other non-public addresses (an operator's choice; SSRF guard off). */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** Deadline of one webhook delivery attempt, milliseconds. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** First retry of a failed delivery after this (then doubled each time), milliseconds. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(10_000),
+  /** Cap of the wait between retries, milliseconds. */
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).default(3_600_000),
+  /** A delivery is given up (failed) after this many attempts… */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(15),
+  /** …or once its event is this many hours old. */
+  WEBHOOK_MAX_AGE_HOURS: z.coerce.number().min(0).max(720).default(72),
+  /** Finished webhook deliveries stay in the delivery log this many days. */
+  WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
+  /** How often an idle worker looks for due webhook deliveries, milliseconds. */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
 });
 
 export type Config = Readonly<{
@@ -200,6 +216,16 @@ export type Config = Readonly<{
   }>;
   /** Prometheus base URL for stores' usage; undefined when monitoring is not set up. */
   prometheusUrl?: string;
+  webhooks: Readonly<{
+    allowPrivateNetworks: boolean;
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    maxAttempts: number;
+    maxAgeMs: number;
+    pollIntervalMs: number;
+    logRetentionMs: number;
+  }>;
 }>;
 
 export class ConfigError extends Error {
@@ -337,5 +363,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ingressClass: e.INGRESS_CLASS,
     }),
     prometheusUrl: e.PROMETHEUS_URL,
+    webhooks: Object.freeze({
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      maxAgeMs: e.WEBHOOK_MAX_AGE_HOURS * 3_600_000,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      logRetentionMs: e.WEBHOOK_LOG_RETENTION_DAYS * 86_400_000,
+    }),
   });
 }

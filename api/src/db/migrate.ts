@@ -5,6 +5,7 @@ import * as sessions from './migrations/20261201120000_sessions.ts';
 import * as eventClockTimestamps from './migrations/20261201130000_event_clock_timestamps.ts';
 import * as storeGeneration from './migrations/20261202090000_store_generation.ts';
 import * as storeSuspension from './migrations/20261202110000_store_suspension.ts';
+import * as webhooks from './migrations/20261202130000_webhooks.ts';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261201130000_event_clock_timestamps', eventClockTimestamps],
   ['20261202090000_store_generation', storeGeneration],
   ['20261202110000_store_suspension', storeSuspension],
+  ['20261202130000_webhooks', webhooks],
 ];
 
 /** knex migration source over statically imported TypeScript modules (one form only: .ts). */

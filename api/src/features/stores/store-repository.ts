@@ -10,6 +10,11 @@ export type NewStoreEvent = { status: StoreStatus; phase: StorePhase; reason: st
 /** The columns of a store's row the status cycle compares between cycles. */
 export type StoreRowVersion = Pick<StoreModel, 'id' | 'status' | 'phase' | 'message' | 'commit_sha' | 'pull_request_number' | 'attempt' | 'updated_at'>;
 export type IdempotencyKeyRow = { user_id: string; key: string; request_hash: string; store_id: string };
+/** Told of every status change and removal in the transaction that writes it (the webhook outbox). */
+export interface StoreChangeSink {
+  transitioned(tx: Tx, before: { status: string; phase: string } | undefined, store: StoreModel): Promise<void>;
+  removed(tx: Tx, store: StoreModel): Promise<void>;
+}
 
 /**
  * Stores, their timeline and idempotency keys. Methods that take a `tx` run in the caller's transaction
@@ -65,9 +70,11 @@ export class PgStoreRepository implements StoreRepository {
   private readonly db: Knex;
   private readonly Store: typeof StoreModel;
   private readonly Event: typeof StoreEventModel;
+  private readonly changes?: StoreChangeSink;
 
-  constructor(knex: Knex) {
+  constructor(knex: Knex, opts: { changes?: StoreChangeSink } = {}) {
     this.db = knex;
+    this.changes = opts.changes;
     this.Store = StoreModel.bindKnex(knex);
     this.Event = StoreEventModel.bindKnex(knex);
   }
@@ -132,6 +139,8 @@ export class PgStoreRepository implements StoreRepository {
   }
 
   async transition(id: string, to: StoreTransition, tx: Tx): Promise<StoreModel | undefined> {
+    // The status it leaves, locked so the change hook sees the same one the update replaces.
+    const before = this.changes ? await this.Store.query(knexOf(tx)).findById(id).select('status', 'phase').forUpdate() : undefined;
     const store = await this.Store.query(knexOf(tx)).patchAndFetchById(id, {
       status: to.status,
       phase: to.phase,
@@ -139,6 +148,7 @@ export class PgStoreRepository implements StoreRepository {
       updated_at: this.db.fn.now() as unknown as Date,
     });
     if (store) await this.addEvent(id, to, tx);
+    if (store && this.changes) await this.changes.transitioned(tx, before, store);
     return store;
   }
 
@@ -211,7 +221,15 @@ export class PgStoreRepository implements StoreRepository {
   }
 
   async remove(id: string, tx?: Tx): Promise<boolean> {
-    return (await this.Store.query(tx && knexOf(tx)).deleteById(id)) === 1;
+    const changes = this.changes;
+    if (!changes) return (await this.Store.query(tx && knexOf(tx)).deleteById(id)) === 1;
+    // With a change hook, the removal and what it raises commit together (in the caller's transaction or one of its own).
+    const run = async (trx: Knex.Transaction) => {
+      const [row] = (await trx('stores').where('id', id).delete().returning('*')) as StoreModel[];
+      if (row) await changes.removed(trx as unknown as Tx, Object.assign(new StoreModel(), row));
+      return !!row;
+    };
+    return tx ? run(knexOf(tx)) : this.db.transaction(run);
   }
 
   async findIdempotencyKey(userId: string, key: string, tx?: Tx): Promise<{ request_hash: string; store_id: string } | undefined> {
