@@ -49,6 +49,8 @@ import type { JobDefinition } from './jobs/create-worker.ts';
 import { HttpPrometheusClient } from './features/usage/prometheus-client.ts';
 import { UsageService } from './features/usage/usage-service.ts';
 import { usageController } from './features/usage/usage-controller.ts';
+import { PlanChangeService } from './features/plans/plan-change-service.ts';
+import { planController } from './features/plans/plan-controller.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
@@ -61,6 +63,7 @@ export type Services = {
   audit: AuditLog;
   sessions: SessionService;
   passwords: PasswordChangeService;
+  planChanges: PlanChangeService;
 };
 export type Pipeline = { provision: ProvisionService; status: StatusService; jobs: JobDefinition[] };
 
@@ -113,7 +116,8 @@ export function createServices(
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
-  return { stores, users, apiKeys, audit, sessions, passwords };
+  const planChanges = new PlanChangeService({ stores: repos.stores, users: repos.users, visibility: stores, jobs: deps.jobs, audit, tx: deps.tx, config });
+  return { stores, users, apiKeys, audit, sessions, passwords, planChanges };
 }
 
 /** 3. The GitOps pipeline (when connected to Git and a cluster): provision/delete and status, and their jobs. */
@@ -135,6 +139,7 @@ export function createPipeline(
     settings: {
       rootApplication: config.cluster.rootApp,
       pullRequests: config.gitops.mode === 'pull-request',
+      plans: config.plans,
       render: {
         repoUrl: config.gitops.repoUrl!,
         targetRevision: config.gitops.branch,
@@ -245,6 +250,7 @@ export function createHttpApp(
   api.use(apiKeyController({ apiKeys: services.apiKeys, registry, prefix: API_PREFIX }));
   // Always mounted, retry included: an API-only replica (no GITOPS_REPO) serves every store route.
   api.use(storeController({ stores: services.stores, registry, prefix: API_PREFIX, secrets: d.secrets }));
+  api.use(planController({ planChanges: services.planChanges, config, registry, prefix: API_PREFIX }));
   if (d.cluster) api.use(storeHealthController({ stores: services.stores, cluster: d.cluster, registry, prefix: API_PREFIX }));
   const usage = new UsageService({ prometheus: config.prometheusUrl ? new HttpPrometheusClient(config.prometheusUrl) : undefined });
   api.use(usageController({ stores: services.stores, usage, registry, prefix: API_PREFIX }));

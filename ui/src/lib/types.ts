@@ -32,4 +32,4 @@ export type Problem = {
 };
 
 /** True while the store is changing by itself: the page polls fast (settled stores slowly). */
-export const isTransient = (s: { status: StoreStatus }) => s.status === 'Pending' || s.status === 'Deleting';
+export const isTransient = (s: { status: StoreStatus; phase?: string }) => s.status === 'Pending' || s.status === 'Deleting' || s.phase === 'resizing';

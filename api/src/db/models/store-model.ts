@@ -31,4 +31,6 @@ export class StoreModel extends Model {
   declare generation: number;
   /** The generation the last commit rendered; the store is due a commit while `generation` is ahead. */
   declare committed_generation: number;
+  /** The store's plan: a name of the operator's plans file (PLANS_FILE). */
+  declare plan: string;
 }

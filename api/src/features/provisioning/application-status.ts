@@ -18,6 +18,8 @@ export type StoreView = {
   phase: StorePhase;
   commitSha: string | null;
   committedAt: Date | null;
+  /** The desired state is ahead of the last commit (a change not committed yet): the old commit's health says nothing of it. */
+  aheadOfGit?: boolean;
 };
 
 export type MappedStatus = { status: StoreStatus; phase: StorePhase; message: string | null; reason: string };
@@ -57,6 +59,7 @@ const ERROR_CONDITIONS = new Set(['InvalidSpecError', 'SyncError', 'ComparisonEr
 export function mapApplicationStatus(store: StoreView, app: ArgoApplication | undefined, o: MapOptions): MappedStatus | undefined {
   if (store.status === 'Deleting') return undefined;
   if (!store.commitSha) return undefined;
+  if (store.phase === 'resizing') return mapResizingStore(store, app, o);
   if (isRunning(store)) return mapRunningStore(app, o);
   const timedOut = store.committedAt !== null && o.now.getTime() - store.committedAt.getTime() > o.readyTimeoutMs;
   const timeoutMessage = (what: string) => `Not ready ${Math.round(o.readyTimeoutMs / 60000)} min after the commit: ${what}.`;
@@ -95,6 +98,20 @@ export function mapApplicationStatus(store: StoreView, app: ArgoApplication | un
   if (synced && ours && health === 'Progressing')
     return { status: 'Pending', phase: 'progressing', reason: 'Progressing', message: 'Starting WordPress and MySQL.' };
   return { status: 'Pending', phase: 'syncing', reason: 'Syncing', message: 'Argo CD is syncing the store.' };
+}
+
+/**
+ * A running store whose plan changed (Ready/resizing): it stays resizing until its new commit is
+ * Synced + Healthy, then Ready/ready. A failed sync of the new commit (the API server refused the new
+ * shape) is an Error with Argo CD's message; a degraded store is degraded as any running store.
+ */
+function mapResizingStore(store: StoreView, app: ArgoApplication | undefined, o: MapOptions): MappedStatus | undefined {
+  if (store.aheadOfGit) return undefined;
+  const op = app?.status?.operationState;
+  if ((op?.phase === 'Failed' || op?.phase === 'Error') && o.includesCommit(op?.syncResult?.revision ?? op?.operation?.sync?.revision))
+    return { status: 'Error', phase: 'failed', reason: 'ResizeFailed', message: `The new plan could not be applied: ${op.message ?? 'no message'}` };
+  const mapped = mapRunningStore(app, o);
+  return mapped?.status === 'Ready' ? { ...mapped, reason: 'Resized' } : mapped;
 }
 
 /** The mapping of a store that runs: Ready ⇄ Error/degraded, never back to Pending. */

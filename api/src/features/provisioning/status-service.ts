@@ -8,7 +8,7 @@ import { mapApplicationStatus, type ArgoApplication } from './application-status
 import { STORE_ID_LABEL, type ClusterClient } from './cluster-client.ts';
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import { describePods } from './store-health.ts';
-import { isRunning } from '../stores/store-lifecycle.ts';
+import { isAheadOfGit, isRunning } from '../stores/store-lifecycle.ts';
 
 export type StatusSettings = {
   readyTimeoutMs: number;
@@ -94,7 +94,8 @@ export class StatusService {
         describePods(await this.cluster.listPods(storeResourceName(store.id), 'app.kubernetes.io/component in (wordpress,mysql,setup)')).problems.join('; ') ||
         undefined;
     }
-    const mapped = mapApplicationStatus({ status: store.status, phase: store.phase, commitSha: store.commit_sha, committedAt: store.committed_at }, app, {
+    const view = { status: store.status, phase: store.phase, commitSha: store.commit_sha, committedAt: store.committed_at, aheadOfGit: isAheadOfGit(store) };
+    const mapped = mapApplicationStatus(view, app, {
       now: this.settings.now?.() ?? new Date(),
       readyTimeoutMs: this.settings.readyTimeoutMs,
       includesCommit: (r) => !!r && containing.has(r),

@@ -6,6 +6,7 @@
  *
  *   Pending (queued → committing → committed | awaiting review → syncing → progressing)
  *     → Ready (ready)  ⇄  Error (degraded)        a running store that breaks, and heals by itself
+ *       Ready (ready → resizing → ready)          a plan change: the store keeps serving meanwhile
  *     → Error (failed)  → Pending (queued)        a retry: a new attempt, a new commit
  *   any → Deleting (deleting → pruning | delete failed) → removed
  *
@@ -26,6 +27,7 @@ export const STORE_PHASES = [
   'progressing',
   // Ready
   'ready',
+  'resizing',
   // Error
   'failed',
   'degraded',
@@ -39,7 +41,7 @@ export type StorePhase = (typeof STORE_PHASES)[number];
 /** Which phases belong to which status. */
 export const PHASES_OF: Record<StoreStatus, readonly StorePhase[]> = {
   Pending: ['queued', 'committing', 'committed', 'awaiting review', 'syncing', 'progressing'],
-  Ready: ['ready'],
+  Ready: ['ready', 'resizing'],
   Error: ['failed', 'degraded'],
   Deleting: ['deleting', 'pruning', 'delete failed'],
 };
@@ -79,8 +81,15 @@ export const canFail = (s: StoreState): boolean => s.status === 'Pending' || s.s
 /** The store runs (it has been Ready at its current commit): health changes move it Ready ⇄ Error/degraded. */
 export const isRunning = (s: StoreState): boolean => s.status === 'Ready' || (s.status === 'Error' && s.phase === 'degraded');
 
+/**
+ * A plan change is accepted only while nothing else is in flight: the store runs, is settled (Ready/ready)
+ * and Git holds its latest desired state.
+ */
+export const canChangePlan = (s: StoreState & StoreGenerations): boolean => s.status === 'Ready' && s.phase === 'ready' && !isAheadOfGit(s);
+
 /** Still changing by itself without anyone acting: the dashboard polls these fast. */
-export const isTransient = (s: { status: StoreStatus }): boolean => s.status === 'Pending' || s.status === 'Deleting';
+export const isTransient = (s: { status: StoreStatus; phase?: StorePhase }): boolean =>
+  s.status === 'Pending' || s.status === 'Deleting' || s.phase === 'resizing';
 
 /**
  * The URL, admin URL and (to the owner) the credentials are shown for a Ready store, and for one that

@@ -20,6 +20,7 @@ export function presentStoreSummary(s: StoreModel): z.infer<typeof StoreSummary>
     status: s.status,
     phase: s.phase,
     message: s.message,
+    plan: s.plan,
     ...(hasAccess(s) ? { url: `https://${s.domain}` } : {}),
     ownerId: s.owner_id,
     createdAt: iso(s.created_at)!,

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { loadConfig, type Config } from '../../../src/config/config.ts';
 import { AuditLog } from '../../../src/features/audit/audit-log.ts';
 import { StoreService } from '../../../src/features/stores/store-service.ts';
+import { PlanChangeService } from '../../../src/features/plans/plan-change-service.ts';
 import { UserService } from '../../../src/features/users/user-service.ts';
 import { ApiKeyService } from '../../../src/features/api-keys/api-key-service.ts';
 import { ProvisionService } from '../../../src/features/provisioning/provision-service.ts';
@@ -63,6 +64,7 @@ export function createFakeServices(
     countStores: (id) => repos.stores.countByOwner(id),
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
+  const planChanges = new PlanChangeService({ stores: repos.stores, users: repos.users, visibility: stores, jobs, audit, tx, config });
   const provision = new ProvisionService({
     stores: repos.stores,
     tx,
@@ -74,6 +76,7 @@ export function createFakeServices(
     settings: {
       rootApplication: 'stores-root',
       pullRequests: opts.pullRequests ?? false,
+      plans: config.plans,
       render: { repoUrl: 'https://git.example/gitops.git', targetRevision: 'main', argocdNamespace: 'argocd' },
     },
   });
@@ -114,7 +117,7 @@ export function createFakeServices(
     pullRequestState,
     ancestry,
     sealingCertFetches: () => cluster.sealingCertFetches,
-    services: { stores, users, apiKeys, provision, status },
+    services: { stores, users, apiKeys, provision, status, planChanges },
     actors,
   };
 }

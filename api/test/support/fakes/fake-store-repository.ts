@@ -34,6 +34,7 @@ export class FakeStoreRepository implements StoreRepository {
       generation: 1,
       // a store seeded past Pending has been committed at its generation
       committed_generation: row.status && row.status !== 'Pending' ? 1 : 0,
+      plan: 'small',
       ...row,
     });
     this.rows.set(store.id, store);
@@ -77,9 +78,12 @@ export class FakeStoreRepository implements StoreRepository {
     for (const s of this.rows.values()) out[s.status] = (out[s.status] ?? 0) + 1;
     return out;
   }
-  async insert(row: { owner_id: string; name: string; domain: string }) {
+  async plansByOwner(ownerId: string) {
+    return [...this.rows.values()].filter((s) => s.owner_id === ownerId).map((s) => s.plan);
+  }
+  async insert(row: { owner_id: string; name: string; domain: string; plan?: string }) {
     if ([...this.rows.values()].some((s) => s.domain === row.domain)) return undefined;
-    return this.seed(row);
+    return this.seed({ ...row, ...(row.plan ? {} : { plan: 'small' }) });
   }
   async transition(id: string, to: StoreTransition) {
     const s = this.patch(id, { status: to.status, phase: to.phase, message: to.message ?? null });
