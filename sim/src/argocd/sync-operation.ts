@@ -131,7 +131,7 @@ export function dryRun(ctx: SyncContext, app: KubeObject, o: KubeObject, namespa
   const hook = hookOf(o);
   const recreated = hook.hook && hook.deletePolicy.includes('BeforeHookCreation');
   if (existing && !recreated) {
-    const refused = checkUpdate(existing, o);
+    const refused = checkUpdate(existing, o, (name) => ctx.store.get('storage.k8s.io/v1', 'StorageClass', undefined, name));
     if (refused) return refused.message;
   }
   if (!existing && info.namespaced) {
