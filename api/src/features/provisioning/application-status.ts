@@ -103,13 +103,16 @@ export function mapApplicationStatus(store: StoreView, app: ArgoApplication | un
 /**
  * A running store whose plan changed (Ready/resizing): it stays resizing until its new commit is
  * Synced + Healthy, then Ready/ready. A failed sync of the new commit (the API server refused the new
- * shape) is an Error with Argo CD's message; a degraded store is degraded as any running store.
+ * shape) is an Error with Argo CD's message; a Degraded one is degraded as any running store, but pods
+ * restarting while the rollout progresses are expected and change nothing.
  */
 function mapResizingStore(store: StoreView, app: ArgoApplication | undefined, o: MapOptions): MappedStatus | undefined {
   if (store.aheadOfGit) return undefined;
   const op = app?.status?.operationState;
   if ((op?.phase === 'Failed' || op?.phase === 'Error') && o.includesCommit(op?.syncResult?.revision ?? op?.operation?.sync?.revision))
     return { status: 'Error', phase: 'failed', reason: 'ResizeFailed', message: `The new plan could not be applied: ${op.message ?? 'no message'}` };
+  // A rollout to the new shape restarts pods (MySQL is Recreate): only Argo CD's Degraded is a fault here.
+  if (app?.status?.health?.status !== 'Degraded' && app?.status?.health?.status !== 'Healthy') return undefined;
   const mapped = mapRunningStore(app, o);
   return mapped?.status === 'Ready' ? { ...mapped, reason: 'Resized' } : mapped;
 }
