@@ -69,7 +69,10 @@ describe('the status of a resizing store (mapApplicationStatus)', () => {
     expect(mapApplicationStatus(resizing, app('old'), opts)).toBeUndefined();
     expect(mapApplicationStatus(resizing, app(NEW, 'Progressing', 'Synced'), opts)).toBeUndefined();
     expect(mapApplicationStatus(resizing, app(NEW, 'Progressing', 'Synced'), { ...opts, podDetails: 'store-mysql-abc: ContainerCreating' })).toBeUndefined();
-    expect(mapApplicationStatus(resizing, app(NEW, 'Degraded', 'Synced'), { ...opts, podDetails: 'store-mysql-abc: CrashLoopBackOff' })).toMatchObject({ status: 'Error', phase: 'degraded' });
+    expect(mapApplicationStatus(resizing, app(NEW, 'Degraded', 'Synced'), { ...opts, podDetails: 'store-mysql-abc: CrashLoopBackOff' })).toMatchObject({
+      status: 'Error',
+      phase: 'degraded',
+    });
   });
 
   it('becomes Ready/ready once the new commit is Synced and Healthy; a refused sync of it is an Error with Argo CD’s message', () => {

@@ -38,10 +38,9 @@ const PlansFile = z.strictObject({
       allowVolumeExpansion: z.boolean(),
     })
     .default({ storageClassName: '', allowVolumeExpansion: false }),
-  plans: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, 'plan names are 1–30 lower-case letters, digits and hyphens'), PlanFields).refine(
-    (p) => Object.keys(p).length > 0,
-    'at least one plan',
-  ),
+  plans: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, 'plan names are 1–30 lower-case letters, digits and hyphens'), PlanFields)
+    .refine((p) => Object.keys(p).length > 0, 'at least one plan'),
 });
 
 type PlanFields = z.infer<typeof PlanFields>;
@@ -146,7 +145,8 @@ export function parsePlanCatalog(text: string, file: string, defaultPlan: string
     const problem = quotaProblem(p);
     if (problem) fail(`plans.${p.name}.${problem.split(': ')[0]}`, problem.split(': ').slice(1).join(': '));
   }
-  if (!data.plans[defaultPlan]) fail('plans', `DEFAULT_PLAN is ${JSON.stringify(defaultPlan)}, which the file does not define (it has ${Object.keys(data.plans).join(', ')})`);
+  if (!data.plans[defaultPlan])
+    fail('plans', `DEFAULT_PLAN is ${JSON.stringify(defaultPlan)}, which the file does not define (it has ${Object.keys(data.plans).join(', ')})`);
   return new PlanCatalog(plans, data.storage, defaultPlan);
 }
 

@@ -63,7 +63,10 @@ describe(PlanChangeService.name, () => {
     const f = createFakeServices();
     const owner = await f.actors.user();
     const store = f.repos.stores.seed({ owner_id: owner.userId, name: 'shop', status: 'Ready', phase: 'ready' });
-    expect(await reject(f.services.planChanges.changePlan(owner, store.id, 'medium'))).toMatchObject({ status: 422, errors: [{ code: 'volume_expansion_unsupported' }] });
+    expect(await reject(f.services.planChanges.changePlan(owner, store.id, 'medium'))).toMatchObject({
+      status: 422,
+      errors: [{ code: 'volume_expansion_unsupported' }],
+    });
   });
 
   it('409 while another change is in flight: resizing, Git behind the row, Pending, or degraded; nothing changes', async () => {
@@ -82,7 +85,10 @@ describe(PlanChangeService.name, () => {
 
   it('an unknown plan is 422; another user is 403 (audited); an operator may change anyone’s store', async () => {
     const { f, owner, store } = await readyStore();
-    expect(await reject(f.services.planChanges.changePlan(owner, store.id, 'huge'))).toMatchObject({ status: 422, errors: [{ field: 'plan', code: 'unknown_plan' }] });
+    expect(await reject(f.services.planChanges.changePlan(owner, store.id, 'huge'))).toMatchObject({
+      status: 422,
+      errors: [{ field: 'plan', code: 'unknown_plan' }],
+    });
     const other = await f.actors.user('other@example.com');
     expect(await reject(f.services.planChanges.changePlan(other, store.id, 'large'))).toMatchObject({ status: 403 });
     expect(f.repos.audit.rows.at(-1)).toMatchObject({ action: 'authz.denied', user_id: other.userId });
@@ -109,6 +115,9 @@ describe(PlanChangeService.name, () => {
     f.rateLimit.used.clear();
     expect((await f.services.stores.create(owner, { name: 'two', plan: 'large' })).store.plan).toBe('large');
     f.rateLimit.used.clear();
-    expect(await reject(f.services.stores.create(owner, { name: 'three', plan: 'huge' }))).toMatchObject({ status: 422, errors: [{ field: 'plan', code: 'unknown_plan' }] });
+    expect(await reject(f.services.stores.create(owner, { name: 'three', plan: 'huge' }))).toMatchObject({
+      status: 422,
+      errors: [{ field: 'plan', code: 'unknown_plan' }],
+    });
   });
 });

@@ -66,7 +66,12 @@ export class PlanChangeService {
       await this.d.stores.bumpGeneration(id, tx, { plan: to.name });
       const store = await this.d.stores.transition(
         id,
-        { status: 'Ready', phase: 'resizing', reason: 'PlanChangeRequested', message: `Changing the plan from ${from.name} to ${to.name}; the store keeps serving.` },
+        {
+          status: 'Ready',
+          phase: 'resizing',
+          reason: 'PlanChangeRequested',
+          message: `Changing the plan from ${from.name} to ${to.name}; the store keeps serving.`,
+        },
         tx,
       );
       await this.d.jobs.enqueue(tx, JOBS.provisionStore, { storeId: id });
@@ -87,8 +92,7 @@ export class PlanChangeService {
   /** 409 unless the store runs, is settled and Git holds its latest desired state. */
   private static assertSettled(s: StoreModel): void {
     if (canChangePlan(s)) return;
-    if (!isRunning(s))
-      throw new ConflictError('store_not_running', `The plan of a store can be changed once it runs; this one is ${s.status} (${s.phase}).`);
+    if (!isRunning(s)) throw new ConflictError('store_not_running', `The plan of a store can be changed once it runs; this one is ${s.status} (${s.phase}).`);
     if (s.phase === 'resizing' || isAheadOfGit(s))
       throw new ConflictError('change_in_flight', 'Another change to this store is still being applied; try again once it is Ready.');
     throw new ConflictError('change_in_flight', `The plan can be changed while the store is Ready; it is ${s.status} (${s.phase}).`);

@@ -11,7 +11,9 @@ let h: PipelineHarness;
 const plansFile = join(mkdtempSync(join(tmpdir(), 'plans-e2e-')), 'plans.yaml');
 writeFileSync(
   plansFile,
-  readFileSync(SHIPPED_PLANS_FILE, 'utf8').replace('storageClassName: ""', 'storageClassName: expandable').replace('allowVolumeExpansion: false', 'allowVolumeExpansion: true'),
+  readFileSync(SHIPPED_PLANS_FILE, 'utf8')
+    .replace('storageClassName: ""', 'storageClassName: expandable')
+    .replace('allowVolumeExpansion: false', 'allowVolumeExpansion: true'),
 );
 
 beforeAll(async () => {
@@ -37,7 +39,6 @@ async function readyStore(token: string, name: string): Promise<string> {
   expect(ready).toMatchObject({ status: 'Ready', phase: 'ready' });
   return created.body.id;
 }
-
 
 describe('plans, end to end (real PostgreSQL, git, helm, the sim)', () => {
   it('small → large: one commit, the sim runs the large quota, requests and volumes, the store goes resizing → Ready', async () => {
@@ -69,12 +70,21 @@ describe('plans, end to end (real PostgreSQL, git, helm, the sim)', () => {
 
     // What the sim runs is the large plan's shape.
     const quota = h.sim.store.list('v1', 'ResourceQuota', { namespace: ns })[0] as any;
-    expect(quota.spec.hard).toMatchObject({ 'requests.cpu': '13', 'requests.memory': '14Gi', 'limits.cpu': '26', 'limits.memory': '25Gi', 'requests.storage': '110Gi', pods: '16' });
+    expect(quota.spec.hard).toMatchObject({
+      'requests.cpu': '13',
+      'requests.memory': '14Gi',
+      'limits.cpu': '26',
+      'limits.memory': '25Gi',
+      'requests.storage': '110Gi',
+      pods: '16',
+    });
     expect(quota.status.hard['requests.cpu']).toBe('13');
     const container = (name: string) => (h.sim.store.get('apps/v1', 'Deployment', ns, name) as any).spec.template.spec.containers[0].resources;
     expect(container('store-wordpress')).toEqual({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } });
     expect(container('store-mysql')).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } });
-    const pods = h.sim.store.list('v1', 'Pod', { namespace: ns }).filter((p: any) => p.metadata.labels?.['app.kubernetes.io/component'] === 'wordpress' && p.status?.phase === 'Running');
+    const pods = h.sim.store
+      .list('v1', 'Pod', { namespace: ns })
+      .filter((p: any) => p.metadata.labels?.['app.kubernetes.io/component'] === 'wordpress' && p.status?.phase === 'Running');
     expect(pods.length).toBeGreaterThan(0);
     expect(pods.every((p: any) => p.spec.containers[0].resources.requests.cpu === '1')).toBe(true);
     expect(pvcSizes()).toEqual(['store-mysql-data=50Gi/50Gi', 'store-wordpress-content=60Gi/60Gi'].sort());
@@ -88,7 +98,11 @@ describe('plans, end to end (real PostgreSQL, git, helm, the sim)', () => {
     const shrink = await h.request('PATCH', `/api/v1/stores/${id}`, { token: u.token, body: { plan: 'medium' } });
     expect(shrink.status).toBe(422);
     expect(shrink.body.errors).toEqual([
-      { field: 'plan', code: 'volume_shrink', message: 'The WordPress content volume is 60Gi on the large plan and cannot shrink to 40Gi on medium: a volume only grows.' },
+      {
+        field: 'plan',
+        code: 'volume_shrink',
+        message: 'The WordPress content volume is 60Gi on the large plan and cannot shrink to 40Gi on medium: a volume only grows.',
+      },
     ]);
     expect(commits()).toBe(before + 1);
     expect((await h.request('GET', `/api/v1/stores/${id}`, { token: u.token })).body).toMatchObject({ plan: 'large', phase: 'ready' });
@@ -122,7 +136,11 @@ describe('plans, end to end (real PostgreSQL, git, helm, the sim)', () => {
     const res = await h.request('GET', '/api/v1/plans', { token: u.token });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ defaultPlan: 'small', quotaMode: 'stores', volumeExpansion: true });
-    expect(res.body.items.map((p: any) => `${p.name}:${p.units}:${p.wordpress.storage}:${p.default}`)).toEqual(['small:1:30Gi:true', 'medium:2:40Gi:false', 'large:4:60Gi:false']);
+    expect(res.body.items.map((p: any) => `${p.name}:${p.units}:${p.wordpress.storage}:${p.default}`)).toEqual([
+      'small:1:30Gi:true',
+      'medium:2:40Gi:false',
+      'large:4:60Gi:false',
+    ]);
     expect((await h.request('GET', '/api/v1/plans')).status).toBe(401);
   });
 });

@@ -37,7 +37,12 @@ export function parseQuantity(v: string): number {
 
 /** Bytes as the largest binary unit that divides them (`70Gi`, `1536Mi`), else plain bytes. */
 export function formatBytes(bytes: number): string {
-  for (const [suffix, f] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+  for (const [suffix, f] of [
+    ['Ti', 2 ** 40],
+    ['Gi', 2 ** 30],
+    ['Mi', 2 ** 20],
+    ['Ki', 2 ** 10],
+  ] as const) {
     if (bytes >= f && bytes % f === 0) return `${bytes / f}${suffix}`;
   }
   return String(bytes);

@@ -10,6 +10,12 @@ import type { PlanCatalog } from '../plans/plan-catalog.ts';
  */
 export function toRenderableStore(row: StoreModel, sealedSecrets: Record<string, string>, plans?: PlanCatalog): RenderableStore {
   const plan = plans ? plans.shapeOf(row.plan) : undefined;
-  if (plans && !plan) throw new RenderError(`store ${row.id}: plan ${JSON.stringify(row.plan)} is not in the plans file (${plans.list().map((p) => p.name).join(', ')})`);
+  if (plans && !plan)
+    throw new RenderError(
+      `store ${row.id}: plan ${JSON.stringify(row.plan)} is not in the plans file (${plans
+        .list()
+        .map((p) => p.name)
+        .join(', ')})`,
+    );
   return { id: row.id, name: row.name, domain: row.domain, ownerId: row.owner_id, sealedSecrets, attempt: row.attempt, ...(plan ? { plan } : {}) };
 }

@@ -92,7 +92,11 @@ export class StoreService {
     const refused = nameAndDomainProblems(input, this.config);
     if (refused.length) throw new ValidationError(refused, refused.map((p) => p.message).join(' '));
     const plan = input.plan ?? this.config.plans.defaultPlan;
-    if (!this.config.plans.find(plan)) throw StoreService.unknownPlan(plan, this.config.plans.list().map((p) => p.name));
+    if (!this.config.plans.find(plan))
+      throw StoreService.unknownPlan(
+        plan,
+        this.config.plans.list().map((p) => p.name),
+      );
     return { name: input.name, domain: input.domain ?? `${input.name.toLowerCase()}.${this.config.baseDomain}`, plan };
   }
 
@@ -190,7 +194,11 @@ export class StoreService {
   async quota(userId: string): Promise<{ limit: number; used: number; mode: QuotaMode }> {
     const owner = await this.users.findById(userId);
     const mode = this.config.quotaMode;
-    return { limit: owner?.store_quota ?? this.config.defaultStoreQuota, used: quotaUsed(mode, this.config.plans, await this.stores.plansByOwner(userId)), mode };
+    return {
+      limit: owner?.store_quota ?? this.config.defaultStoreQuota,
+      used: quotaUsed(mode, this.config.plans, await this.stores.plansByOwner(userId)),
+      mode,
+    };
   }
 
   /** The store's timeline, for whoever may see the store. */
