@@ -50,6 +50,7 @@ import { HttpPrometheusClient } from './features/usage/prometheus-client.ts';
 import { UsageService } from './features/usage/usage-service.ts';
 import { usageController } from './features/usage/usage-controller.ts';
 import { PlanChangeService } from './features/plans/plan-change-service.ts';
+import { quotaUsed } from './features/plans/store-quota.ts';
 import { planController } from './features/plans/plan-controller.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -112,7 +113,8 @@ export function createServices(
     tokens: new TokenService(config.jwt),
     audit,
     config,
-    countStores: (id) => repos.stores.countByOwner(id),
+    // what the quota counts (QUOTA_MODE): stores, or their plans' units
+    countStores: async (id) => quotaUsed(config.quotaMode, config.plans, await repos.stores.plansByOwner(id)),
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });

@@ -22,6 +22,7 @@ import { FakeJobQueue } from './fake-job-queue.ts';
 import { FakeTransactor } from './fake-transactor.ts';
 import { FakeCreateRateLimit } from './fake-create-rate-limit.ts';
 import { FakeRepoWriter } from './fake-repo-writer.ts';
+import { quotaUsed } from '../../../src/features/plans/store-quota.ts';
 import { FakeClusterClient } from './fake-cluster-client.ts';
 
 let sealingKey: string | undefined;
@@ -61,7 +62,8 @@ export function createFakeServices(
     tokens: new TokenService(config.jwt),
     audit,
     config,
-    countStores: (id) => repos.stores.countByOwner(id),
+    // what the quota counts (QUOTA_MODE): stores, or their plans' units
+    countStores: async (id) => quotaUsed(config.quotaMode, config.plans, await repos.stores.plansByOwner(id)),
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const planChanges = new PlanChangeService({ stores: repos.stores, users: repos.users, visibility: stores, jobs, audit, tx, config });
