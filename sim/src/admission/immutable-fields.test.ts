@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../cluster-store.ts';
 import { checkUpdate } from './immutable-fields.ts';
+import { admitPersistentVolumeClaimUpdate } from './pod-admission.ts';
 
 const obj = (apiVersion: string, kind: string, body: Record<string, unknown>, status?: Record<string, unknown>): KubeObject => ({
   apiVersion,
@@ -102,6 +103,17 @@ describe('checkUpdate (the API server refusing changes to immutable fields)', ()
         code: 422,
         message: 'PersistentVolumeClaim "x" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity',
       });
+    });
+
+    it('a claim’s growth is charged against the live ResourceQuota (requests.storage), as the quota evaluator does on update', () => {
+      const quota = obj('v1', 'ResourceQuota', { metadata: { name: 'store-quota', namespace: 'ns' }, spec: { hard: { 'requests.storage': '50Gi' } } });
+      const other = { ...claim('30Gi', 'longhorn'), metadata: { name: 'other', namespace: 'ns' } };
+      expect(admitPersistentVolumeClaimUpdate(claim('20Gi', 'longhorn'), claim('40Gi', 'longhorn'), [quota], [claim('20Gi', 'longhorn'), other])).toBe(
+        'persistentvolumeclaims "x" is forbidden: exceeded quota: store-quota, requested: requests.storage=20Gi, used: requests.storage=50Gi, limited: requests.storage=50Gi',
+      );
+      const roomy = { ...quota, spec: { hard: { 'requests.storage': '110Gi' } } };
+      expect(admitPersistentVolumeClaimUpdate(claim('20Gi', 'longhorn'), claim('40Gi', 'longhorn'), [roomy], [claim('20Gi', 'longhorn'), other])).toBeUndefined();
+      expect(admitPersistentVolumeClaimUpdate(claim('20Gi', 'longhorn'), claim('20Gi', 'longhorn'), [quota], [claim('20Gi', 'longhorn'), other])).toBeUndefined();
     });
 
     it('a StatefulSet whose volumeClaimTemplates change is refused, whatever the class allows', () => {

@@ -17,7 +17,7 @@ const problem = (text: string, def = 'small') => {
 };
 
 describe(PlanCatalog.name, () => {
-  it('the shipped file has small, medium and large; small renders exactly the chart defaults stores had before plans', () => {
+  it('the shipped file has small, medium and large; small renders the chart defaults stores had before plans (the storage quota is the largest plan’s)', () => {
     const plans = parse(shipped);
     expect(plans.list().map((p) => p.name)).toEqual(['small', 'medium', 'large']);
     expect(plans.shapeOf('small')).toEqual({
@@ -25,7 +25,7 @@ describe(PlanCatalog.name, () => {
       wordpress: { resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } }, storage: '30Gi' },
       mysql: { resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } }, storage: '20Gi' },
       hpaMaxReplicas: 5,
-      resourceQuota: { 'requests.cpu': '2', 'requests.memory': '3Gi', 'limits.cpu': '9', 'limits.memory': '5Gi', 'requests.storage': '50Gi', pods: '15' },
+      resourceQuota: { 'requests.cpu': '2', 'requests.memory': '3Gi', 'limits.cpu': '9', 'limits.memory': '5Gi', 'requests.storage': '110Gi', pods: '15' },
       maxVolume: '30Gi',
     });
     expect(plans.shapeOf('large')).toMatchObject({ resourceQuota: { 'requests.storage': '110Gi', pods: '16' }, maxVolume: '60Gi', hpaMaxReplicas: 10 });

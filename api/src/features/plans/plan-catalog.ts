@@ -26,7 +26,7 @@ const PlanFields = z.strictObject({
   mysql: Component,
   /** Most WordPress replicas the HPA may run. */
   hpaMaxReplicas: z.number().int().min(1).max(50),
-  /** The namespace ResourceQuota's compute limits (storage and pods are derived from the plan). */
+  /** The namespace ResourceQuota's compute limits (pods are derived from the plan, storage from the largest plan). */
   resourceQuota: z.strictObject(Object.fromEntries(QUOTA_KEYS.map((k) => [k, Quantity])) as Record<(typeof QUOTA_KEYS)[number], typeof Quantity>),
 });
 const PlansFile = z.strictObject({
@@ -84,6 +84,16 @@ export class PlanCatalog {
     return this.#plans.get(name);
   }
 
+  /**
+   * The ResourceQuota's `requests.storage` of every plan: the most storage any plan has. The API server
+   * charges a claim's growth against the quota live before the sync (Argo CD's dry run of the whole
+   * sync comes first), so a quota that grew with the plan would refuse the very resize it belongs to.
+   * Each volume stays bounded by its plan: the claim sizes themselves and the LimitRange maximum.
+   */
+  storageCeiling(): number {
+    return Math.max(...this.list().map((p) => parseQuantity(p.wordpress.storage) + parseQuantity(p.mysql.storage)));
+  }
+
   /** The plan's shape as the renderer writes it into the store's values. */
   shapeOf(name: string): RenderablePlan | undefined {
     const p = this.#plans.get(name);
@@ -97,7 +107,7 @@ export class PlanCatalog {
       hpaMaxReplicas: p.hpaMaxReplicas,
       resourceQuota: {
         ...p.resourceQuota,
-        'requests.storage': formatBytes(volumes[0]! + volumes[1]!),
+        'requests.storage': formatBytes(this.storageCeiling()),
         pods: String(Math.max(CHART_PODS, p.hpaMaxReplicas + OTHER_PODS)),
       },
       maxVolume: formatBytes(Math.max(...volumes)),
