@@ -58,6 +58,9 @@ import { WebhookDispatcher } from './features/webhooks/webhook-dispatcher.ts';
 import { WebhookAddressPolicy } from './features/webhooks/webhook-address-policy.ts';
 import { httpWebhookSender } from './features/webhooks/webhook-sender.ts';
 import { webhookController } from './features/webhooks/webhook-controller.ts';
+import { PlanChangeService } from './features/plans/plan-change-service.ts';
+import { quotaUsed } from './features/plans/store-quota.ts';
+import { planController } from './features/plans/plan-controller.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
@@ -79,6 +82,7 @@ export type Services = {
   sessions: SessionService;
   passwords: PasswordChangeService;
   webhooks: WebhookService;
+  planChanges: PlanChangeService;
 };
 export type Pipeline = { provision: ProvisionService; status: StatusService; jobs: JobDefinition[] };
 
@@ -131,7 +135,8 @@ export function createServices(
     tokens: new TokenService(config.jwt),
     audit,
     config,
-    countStores: (id) => repos.stores.countByOwner(id),
+    // what the quota counts (QUOTA_MODE): stores, or their plans' units
+    countStores: async (id) => quotaUsed(config.quotaMode, config.plans, await repos.stores.plansByOwner(id)),
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
@@ -142,7 +147,8 @@ export function createServices(
     policy: new WebhookAddressPolicy({ allowPrivate: config.webhooks.allowPrivateNetworks }),
     audit,
   });
-  return { stores, suspensions, users, apiKeys, audit, sessions, passwords, webhooks };
+  const planChanges = new PlanChangeService({ stores: repos.stores, users: repos.users, visibility: stores, jobs: deps.jobs, audit, tx: deps.tx, config });
+  return { stores, suspensions, users, apiKeys, audit, sessions, passwords, webhooks, planChanges };
 }
 
 /** 3. The GitOps pipeline (when connected to Git and a cluster): provision/delete and status, and their jobs. */
@@ -164,6 +170,7 @@ export function createPipeline(
     settings: {
       rootApplication: config.cluster.rootApp,
       pullRequests: config.gitops.mode === 'pull-request',
+      plans: config.plans,
       render: {
         repoUrl: config.gitops.repoUrl!,
         targetRevision: config.gitops.branch,
@@ -281,6 +288,7 @@ export function createHttpApp(
   // Always mounted, retry included: an API-only replica (no GITOPS_REPO) serves every store route.
   api.use(storeController({ stores: services.stores, registry, prefix: API_PREFIX, secrets: d.secrets }));
   api.use(storeSuspensionController({ suspensions: services.suspensions, registry, prefix: API_PREFIX }));
+  api.use(planController({ planChanges: services.planChanges, config, registry, prefix: API_PREFIX }));
   if (d.cluster) api.use(storeHealthController({ stores: services.stores, cluster: d.cluster, registry, prefix: API_PREFIX }));
   const usage = new UsageService({ prometheus: config.prometheusUrl ? new HttpPrometheusClient(config.prometheusUrl) : undefined });
   api.use(usageController({ stores: services.stores, usage, registry, prefix: API_PREFIX }));

@@ -7,6 +7,31 @@ export interface RepoFile {
   content: string;
 }
 
+/** CPU/memory of one container, as Kubernetes quantities. */
+export interface ContainerResources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+/**
+ * A store's plan resolved to sizes (the operator's plans file): what the chart's resources, persistence,
+ * autoscaling, resourceQuota and limitRange values become.
+ */
+export interface RenderablePlan {
+  /** Plan name, shown in the Argo CD UI. */
+  name: string;
+  wordpress: { resources: ContainerResources; storage: string };
+  mysql: { resources: ContainerResources; storage: string };
+  /** Most WordPress replicas of the HPA. */
+  hpaMaxReplicas: number;
+  /** The namespace ResourceQuota's hard limits the plan sets (merged over the chart's own). */
+  resourceQuota: Record<string, string>;
+  /** The larger of the two volumes: the LimitRange's PersistentVolumeClaim maximum. */
+  maxVolume: string;
+  /** StorageClass of both volumes; absent: the cluster default. */
+  storageClassName?: string;
+}
+
 /** What the renderer needs to know about a store (a projection of the store row). */
 export interface RenderableStore {
   /** Store id (UUID, lower case): names the folder, the Application and the namespace. */
@@ -33,6 +58,8 @@ export interface RenderableStore {
    * Absent or false renders nothing, so a store that was never suspended renders as before.
    */
   suspended?: boolean;
+  /** The store's plan; absent: the chart's default sizes. */
+  plan?: RenderablePlan;
 }
 
 /** Where and how the stores are rendered. Everything but repoUrl and targetRevision has a default. */
@@ -176,6 +203,7 @@ export function renderStore(store: RenderableStore, settings: RenderSettings): R
         { name: 'Store', value: store.name },
         { name: 'Owner', value: store.ownerEmail ?? store.ownerId },
         { name: 'URL', value: `https://${store.domain}` },
+        ...(store.plan ? [{ name: 'Plan', value: store.plan.name }] : []),
       ],
     },
   };
@@ -192,12 +220,33 @@ export function renderStore(store: RenderableStore, settings: RenderSettings): R
     secrets: { sealed: { enabled: true, encryptedData } },
     ...(Object.keys(ingress).length > 0 ? { ingress } : {}),
     ...(store.suspended ? { suspended: true } : {}),
+    ...(store.plan ? planValues(store.plan) : {}),
   };
 
   return [
     { path: `${dir}/application.yaml`, content: toYaml(application, HEADER) },
     { path: `${dir}/values.yaml`, content: toYaml(values, `${HEADER}\nPut your changes in overrides.yaml beside this file.`) },
   ];
+}
+
+/** The chart values a plan sets (charts/woocommerce-store values.yaml: resources, persistence, autoscaling, quota). */
+function planValues(p: RenderablePlan): Record<string, unknown> {
+  const component = (c: RenderablePlan['wordpress']) => ({
+    resources: {
+      requests: { cpu: c.resources.requests.cpu, memory: c.resources.requests.memory },
+      limits: { cpu: c.resources.limits.cpu, memory: c.resources.limits.memory },
+    },
+    persistence: { size: c.storage, ...(p.storageClassName ? { storageClassName: p.storageClassName } : {}) },
+  });
+  const hard: Record<string, string> = {};
+  for (const key of Object.keys(p.resourceQuota).sort()) hard[key] = p.resourceQuota[key] as string;
+  return {
+    resourceQuota: { hard },
+    limitRange: { persistentVolumeClaim: { max: p.maxVolume } },
+    mysql: component(p.mysql),
+    wordpress: component(p.wordpress),
+    autoscaling: { maxReplicas: p.hpaMaxReplicas },
+  };
 }
 
 const HEADER = ' Rendered by Store Platform: rewritten on every render, do not edit.';
@@ -224,6 +273,9 @@ function validate(store: RenderableStore, s: ResolvedRenderSettings): void {
   }
   if (store.attempt !== undefined && (!Number.isInteger(store.attempt) || store.attempt < 0)) {
     throw new RenderError(`store ${store.id}: attempt must be a non-negative integer`);
+  }
+  if (store.plan && (!Number.isInteger(store.plan.hpaMaxReplicas) || store.plan.hpaMaxReplicas < 1)) {
+    throw new RenderError(`store ${store.id}: plan ${store.plan.name} has no valid HPA maximum`);
   }
   if (store.name.trim() === '') throw new RenderError(`store ${store.id}: name is empty`);
   for (const [key, value] of Object.entries(store.sealedSecrets)) {

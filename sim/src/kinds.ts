@@ -30,6 +30,7 @@ export const KINDS: readonly KindInfo[] = [
   k('v1', 'ServiceAccount', 'serviceaccounts', true, { clientModel: 'V1ServiceAccount', shortNames: ['sa'] }),
   k('v1', 'Secret', 'secrets', true, { clientModel: 'V1Secret' }),
   k('v1', 'ConfigMap', 'configmaps', true, { clientModel: 'V1ConfigMap', shortNames: ['cm'] }),
+  k('storage.k8s.io/v1', 'StorageClass', 'storageclasses', false, { clientModel: 'V1StorageClass', shortNames: ['sc'] }),
   k('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', true, { clientModel: 'V1PersistentVolumeClaim', shortNames: ['pvc'] }),
   k('v1', 'Service', 'services', true, { clientModel: 'V1Service', shortNames: ['svc'] }),
   k('v1', 'Pod', 'pods', true, { clientModel: 'V1Pod', shortNames: ['po'] }),

@@ -12,6 +12,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { selfSignedCert } from './self-signed-cert.ts';
 import { stringify } from 'yaml';
 import { ClusterStore } from './cluster-store.ts';
+import { K3S_LOCAL_PATH } from './admission/storage-class.ts';
 import { Faults, faultInputSchema } from './faults.ts';
 import { KubeApiServer, statusObject, type RequestStats } from './kube-api-server.ts';
 import { ControlRouter } from './api-server/control-router.ts';
@@ -179,6 +180,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   for (const ns of ['default', 'kube-system', argocdNamespace]) {
     if (!store.get('v1', 'Namespace', undefined, ns)) store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
   }
+  if (!store.get('storage.k8s.io/v1', 'StorageClass', undefined, 'local-path')) store.create(structuredClone(K3S_LOCAL_PATH));
   let ticks = 0;
   let kubeletMs = 0;
   let sealedSecretsMs = 0;
@@ -217,6 +219,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     argocd.reset();
     kubelet.reset();
     for (const ns of ['default', 'kube-system', argocdNamespace]) store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
+    store.create(structuredClone(K3S_LOCAL_PATH));
     log('info', 'simulated cluster reset');
   };
   const tls = servingCertificate(dir, options.host ?? '127.0.0.1', !!options.stateDir);

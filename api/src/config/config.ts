@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { loadPlanCatalog, PlansFileError, type PlanCatalog } from '../features/plans/plan-catalog.ts';
+
+/** The plans shipped with the platform (api/plans.yaml), used unless PLANS_FILE names another file. */
+export const SHIPPED_PLANS_FILE = fileURLToPath(new URL('../../plans.yaml', import.meta.url));
 
 /** Parses a comma-separated list. */
 const list = z.string().transform((s) =>
@@ -62,6 +67,12 @@ const EnvSchema = z.object({
   RESERVED_NAMES: list.default([]),
   /** Stores per user unless an operator sets an override. */
   DEFAULT_STORE_QUOTA: z.coerce.number().int().min(0).max(10000).default(5),
+  /** Operator's plans file (YAML: plan sizes, units, storage class); default the shipped api/plans.yaml. Validated at start-up. */
+  PLANS_FILE: z.string().min(1).optional(),
+  /** Plan of a store created without one (must be in the plans file). */
+  DEFAULT_PLAN: z.string().default('small'),
+  /** What the per-user quota counts: `stores` (each store is 1) or `units` (each store counts its plan's units). */
+  QUOTA_MODE: z.enum(['stores', 'units']).default('stores'),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Concurrent jobs per worker process. */
@@ -179,6 +190,10 @@ export type Config = Readonly<{
   /** Store names and first domain labels no tenant may take. */
   reservedNames: readonly string[];
   defaultStoreQuota: number;
+  /** The plans a store can have (PLANS_FILE). */
+  plans: PlanCatalog;
+  /** What the per-user quota counts. */
+  quotaMode: 'stores' | 'units';
   logLevel: string;
   workerConcurrency: number;
   jobPollIntervalMs: number;
@@ -293,6 +308,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.NODE_ENV === 'production' && !e.SECRETS_ENCRYPTION_KEY) {
     throw new ConfigError('invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production');
   }
+  let plans: PlanCatalog;
+  try {
+    plans = loadPlanCatalog(e.PLANS_FILE ?? SHIPPED_PLANS_FILE, e.DEFAULT_PLAN);
+  } catch (err) {
+    if (err instanceof PlansFileError) throw new ConfigError(`invalid configuration:\n  PLANS_FILE: ${err.message}`);
+    throw err;
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -319,6 +341,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dashboardSecret: e.DASHBOARD_SECRET ?? randomBytes(32).toString('base64url'),
     reservedNames: Object.freeze([...new Set([...BUILT_IN_RESERVED_NAMES, ...e.RESERVED_NAMES.map((x) => x.toLowerCase())])]),
     defaultStoreQuota: e.DEFAULT_STORE_QUOTA,
+    plans,
+    quotaMode: e.QUOTA_MODE,
     logLevel: e.LOG_LEVEL,
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,

@@ -4,6 +4,7 @@ import * as storePipeline from './migrations/20261126090000_store_pipeline.ts';
 import * as sessions from './migrations/20261201120000_sessions.ts';
 import * as eventClockTimestamps from './migrations/20261201130000_event_clock_timestamps.ts';
 import * as storeGeneration from './migrations/20261202090000_store_generation.ts';
+import * as storePlan from './migrations/20261202100000_store_plan.ts';
 import * as storeSuspension from './migrations/20261202110000_store_suspension.ts';
 import * as webhooks from './migrations/20261202130000_webhooks.ts';
 
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261201120000_sessions', sessions],
   ['20261201130000_event_clock_timestamps', eventClockTimestamps],
   ['20261202090000_store_generation', storeGeneration],
+  ['20261202100000_store_plan', storePlan],
   ['20261202110000_store_suspension', storeSuspension],
   ['20261202130000_webhooks', webhooks],
 ];

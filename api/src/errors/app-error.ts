@@ -62,8 +62,8 @@ export class RateLimitedError extends AppError {
 }
 
 export class QuotaExceededError extends AppError {
-  constructor(limit: number) {
-    super(429, 'quota_exceeded', 'Store quota reached', `You have reached your limit of ${limit} stores. Delete a store to create another.`);
+  constructor(limit: number, detail = `You have reached your limit of ${limit} stores. Delete a store to create another.`) {
+    super(429, 'quota_exceeded', 'Store quota reached', detail);
   }
 }
 

@@ -52,6 +52,15 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/api/v1/stores/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true, schema: { format: 'uuid' } });
   });
 
+  it('documents the plans: GET /plans and PATCH /stores/{id} with its body, 202/200 and the refusals', async () => {
+    const doc = (await t.request('GET', '/api/v1/openapi.json')).body;
+    expect(Object.keys(doc.paths['/api/v1/plans'].get.responses)).toContain('200');
+    const patch = doc.paths['/api/v1/stores/{id}'].patch;
+    expect(patch.requestBody.content['application/json'].schema).toMatchObject({ type: 'object', additionalProperties: false, required: ['plan'] });
+    expect(Object.keys(patch.responses).sort()).toEqual(['200', '202', '401', '403', '404', '409', '422']);
+    expect(doc.paths['/api/v1/stores'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('plan');
+  });
+
   it('renders a reference page at /api/docs', async () => {
     const res = await fetch(`${t.baseUrl}/api/docs`);
     expect(res.status).toBe(200);

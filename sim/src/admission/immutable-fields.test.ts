@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../cluster-store.ts';
 import { checkUpdate } from './immutable-fields.ts';
+import { admitPersistentVolumeClaimUpdate } from './pod-admission.ts';
 
 const obj = (apiVersion: string, kind: string, body: Record<string, unknown>, status?: Record<string, unknown>): KubeObject => ({
   apiVersion,
@@ -78,5 +79,51 @@ describe('checkUpdate (the API server refusing changes to immutable fields)', ()
     const cm = obj('v1', 'ConfigMap', { immutable: true, binaryData: { b: 'AA==' } });
     expect(checkUpdate(cm, obj('v1', 'ConfigMap', { immutable: true, binaryData: { b: 'AQ==' } }))?.message).toBe('ConfigMap "x" is invalid: binaryData: Forbidden: field is immutable when `immutable` is set');
     expect(checkUpdate(obj('v1', 'ConfigMap', { data: { a: '1' } }), obj('v1', 'ConfigMap', { data: { a: '2' } }))).toBeUndefined();
+  });
+
+  describe('resizing a store (plans): what Kubernetes 1.33 refuses', () => {
+    // Upstream wording: pkg/apis/apps/validation ValidateStatefulSetUpdate; pkg/apis/core/validation
+    // ValidatePersistentVolumeClaimUpdate (RecoverVolumeExpansionFailure, beta and on by default in 1.32–1.33,
+    // GA in 1.34: a request may not go below status.capacity; before it the wording was "previous value");
+    // plugin/pkg/admission/storage/persistentvolume/resize.
+    const bound = { phase: 'Bound', capacity: { storage: '20Gi' } };
+    const claim = (storage: string, storageClassName?: string) =>
+      obj('v1', 'PersistentVolumeClaim', { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } }, ...(storageClassName ? { storageClassName } : {}) } }, bound);
+    const expandable = obj('storage.k8s.io/v1', 'StorageClass', { provisioner: 'driver.longhorn.io', allowVolumeExpansion: true });
+    const classes = (name: string) => (name === 'longhorn' ? expandable : name === 'local-path' ? obj('storage.k8s.io/v1', 'StorageClass', { provisioner: 'rancher.io/local-path' }) : undefined);
+
+    it('a claim grows when its StorageClass has allowVolumeExpansion, and never on local-path or an unknown class', () => {
+      expect(checkUpdate(claim('20Gi', 'longhorn'), claim('50Gi', 'longhorn'), classes)).toBeUndefined();
+      expect(checkUpdate(claim('20Gi'), claim('50Gi'), classes)).toMatchObject({ code: 403, reason: 'Forbidden' });
+      expect(checkUpdate(claim('20Gi', 'nfs'), claim('50Gi', 'nfs'), classes)?.code).toBe(403);
+    });
+
+    it('a claim never shrinks below its capacity, even on a class that expands', () => {
+      expect(checkUpdate(claim('20Gi', 'longhorn'), claim('10Gi', 'longhorn'), classes)).toMatchObject({
+        code: 422,
+        message: 'PersistentVolumeClaim "x" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity',
+      });
+    });
+
+    it('a claim’s growth is charged against the live ResourceQuota (requests.storage), as the quota evaluator does on update', () => {
+      const quota = obj('v1', 'ResourceQuota', { metadata: { name: 'store-quota', namespace: 'ns' }, spec: { hard: { 'requests.storage': '50Gi' } } });
+      const other = { ...claim('30Gi', 'longhorn'), metadata: { name: 'other', namespace: 'ns' } };
+      expect(admitPersistentVolumeClaimUpdate(claim('20Gi', 'longhorn'), claim('40Gi', 'longhorn'), [quota], [claim('20Gi', 'longhorn'), other])).toBe(
+        'persistentvolumeclaims "x" is forbidden: exceeded quota: store-quota, requested: requests.storage=20Gi, used: requests.storage=50Gi, limited: requests.storage=50Gi',
+      );
+      const roomy = { ...quota, spec: { hard: { 'requests.storage': '110Gi' } } };
+      expect(admitPersistentVolumeClaimUpdate(claim('20Gi', 'longhorn'), claim('40Gi', 'longhorn'), [roomy], [claim('20Gi', 'longhorn'), other])).toBeUndefined();
+      expect(admitPersistentVolumeClaimUpdate(claim('20Gi', 'longhorn'), claim('20Gi', 'longhorn'), [quota], [claim('20Gi', 'longhorn'), other])).toBeUndefined();
+    });
+
+    it('a StatefulSet whose volumeClaimTemplates change is refused, whatever the class allows', () => {
+      const sts = (storage: string) =>
+        obj('apps/v1', 'StatefulSet', {
+          spec: { serviceName: 'mysql', selector: { matchLabels: { app: 'mysql' } }, template: {}, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { storageClassName: 'longhorn', resources: { requests: { storage } } } }] },
+        });
+      const refused = checkUpdate(sts('20Gi'), sts('50Gi'), classes);
+      expect(refused?.code).toBe(422);
+      expect(refused?.message).toMatch(/spec: Forbidden: updates to statefulset spec for fields other than 'replicas', .* are forbidden$/);
+    });
   });
 });

@@ -17,6 +17,7 @@
 import type { KubeObject } from '../cluster-store.ts';
 import { formatInvalidObject } from './schema.ts';
 import { parseQuantity } from './quantity.ts';
+import { allowsExpansion, type StorageClassLookup } from './storage-class.ts';
 
 export interface UpdateRefusal {
   code: 422 | 403;
@@ -166,15 +167,17 @@ export function immutableFieldErrors(old: KubeObject, next: KubeObject): string[
 /**
  * The refusal of an update as the API server answers it, or undefined when it is allowed: field errors
  * first (validation), then the PersistentVolumeClaimResize admission plugin, which refuses any growth
- * of a claim whose StorageClass does not allow expansion (k3s local-path does not).
+ * of a claim whose StorageClass does not allow expansion (k3s local-path does not; without a lookup
+ * no class does).
  */
-export function checkUpdate(old: KubeObject, next: KubeObject): UpdateRefusal | undefined {
+export function checkUpdate(old: KubeObject, next: KubeObject, storageClass?: StorageClassLookup): UpdateRefusal | undefined {
   const causes = immutableFieldErrors(old, next);
   if (causes.length) return { code: 422, reason: 'Invalid', message: formatInvalidObject(next, causes), causes };
   if (old.apiVersion === 'v1' && old.kind === 'PersistentVolumeClaim' && old.status?.phase === 'Bound') {
     const was = storageOf(spec(old));
     const wanted = storageOf(spec(next));
-    if (was !== undefined && wanted !== undefined && parseQuantity(wanted as string) > parseQuantity(was as string)) {
+    const className = (spec(old).storageClassName as string | undefined) ?? DEFAULT_STORAGE_CLASS;
+    if (was !== undefined && wanted !== undefined && parseQuantity(wanted as string) > parseQuantity(was as string) && !allowsExpansion(storageClass, className)) {
       return {
         code: 403,
         reason: 'Forbidden',

@@ -171,3 +171,20 @@ export function admitPersistentVolumeClaim(pvc: KubeObject, quotas: KubeObject[]
   }
   return undefined;
 }
+
+/**
+ * ResourceQuota on a claim's update: Kubernetes' quota evaluator handles PVC updates too, charging the
+ * growth of `requests.storage` (the delta is what it calls "requested") against the live quota.
+ */
+export function admitPersistentVolumeClaimUpdate(old: KubeObject, next: KubeObject, quotas: KubeObject[], existing: KubeObject[]): string | undefined {
+  const delta = parseQuantity(next.spec?.resources?.requests?.storage ?? 0) - parseQuantity(old.spec?.resources?.requests?.storage ?? 0);
+  if (delta <= 0) return undefined;
+  for (const quota of quotas) {
+    const hard = (quota.spec?.hard ?? {}) as Record<string, string | number>;
+    if (hard['requests.storage'] === undefined) continue;
+    const used = quotaUsage(hard, [], existing)['requests.storage'] ?? 0;
+    if (used + delta > parseQuantity(hard['requests.storage'] as string))
+      return `persistentvolumeclaims ${JSON.stringify(next.metadata.name)} is forbidden: exceeded quota: ${quota.metadata.name}, requested: requests.storage=${formatQuantity('requests.storage', delta)}, used: requests.storage=${formatQuantity('requests.storage', used)}, limited: requests.storage=${String(hard['requests.storage'])}`;
+  }
+  return undefined;
+}

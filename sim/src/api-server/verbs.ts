@@ -126,7 +126,7 @@ async function write(r: VerbRequest): Promise<void> {
     throw new HttpError(422, 'Invalid', formatInvalidObject(next, errors), { name: next.metadata.name, ...(info.group ? { group: info.group } : {}), kind: info.kind, causes: errors.map((m) => ({ reason: 'FieldValueInvalid', message: m })) });
   }
   if (existing) {
-    const refused = checkUpdate(existing, next);
+    const refused = checkUpdate(existing, next, (name) => store.get('storage.k8s.io/v1', 'StorageClass', undefined, name));
     if (refused) {
       const details = { name: next.metadata.name, ...(info.group ? { group: info.group } : {}), kind: info.kind, ...(refused.causes.length ? { causes: refused.causes.map((m) => ({ reason: m.includes(': Forbidden: ') ? 'FieldValueForbidden' : 'FieldValueInvalid', message: m })) } : {}) };
       throw new HttpError(refused.code, refused.reason, refused.message, details);

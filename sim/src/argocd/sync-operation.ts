@@ -9,7 +9,7 @@ import { kubeTime, resourceName } from '../cluster-store.ts';
 import type { AppSource } from '../render-manifests.ts';
 import { kindInfo } from '../kinds.ts';
 import { validateObject } from '../admission/schema.ts';
-import { admitPod, admitPersistentVolumeClaim } from '../admission/pod-admission.ts';
+import { admitPod, admitPersistentVolumeClaim, admitPersistentVolumeClaimUpdate } from '../admission/pod-admission.ts';
 import { admitObjectCount } from '../admission/object-count-quota.ts';
 import { checkUpdate } from '../admission/immutable-fields.ts';
 import { resourceHealth, type Health } from '../health.ts';
@@ -131,8 +131,12 @@ export function dryRun(ctx: SyncContext, app: KubeObject, o: KubeObject, namespa
   const hook = hookOf(o);
   const recreated = hook.hook && hook.deletePolicy.includes('BeforeHookCreation');
   if (existing && !recreated) {
-    const refused = checkUpdate(existing, o);
+    const refused = checkUpdate(existing, o, (name) => ctx.store.get('storage.k8s.io/v1', 'StorageClass', undefined, name));
     if (refused) return refused.message;
+    if (o.kind === 'PersistentVolumeClaim') {
+      const quota = admitPersistentVolumeClaimUpdate(existing, o, ctx.store.list('v1', 'ResourceQuota', { namespace: o.metadata.namespace }), ctx.store.list('v1', 'PersistentVolumeClaim', { namespace: o.metadata.namespace }));
+      if (quota) return quota;
+    }
   }
   if (!existing && info.namespaced) {
     const quotas = ctx.store.list('v1', 'ResourceQuota', { namespace: o.metadata.namespace });

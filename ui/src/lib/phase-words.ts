@@ -13,6 +13,7 @@ export const PHASE_WORDS: Record<StorePhase, string> = {
   syncing: 'Syncing with Argo CD',
   progressing: 'Starting WordPress and MySQL',
   ready: 'Ready',
+  resizing: 'Changing plan (the store keeps serving)',
   failed: 'Failed',
   degraded: 'Not healthy',
   suspending: 'Pausing the store',

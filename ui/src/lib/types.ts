@@ -5,6 +5,7 @@ import type { Quota as QuotaSchema, StoreDetail as StoreDetailSchema, StoreEvent
 import type { StoreHealth as StoreHealthSchema } from '../../../api/src/features/provisioning/store-health.schema.ts';
 import type { ApiKey as ApiKeySchema } from '../../../api/src/features/api-keys/api-key.schema.ts';
 import type { MeResponse } from '../../../api/src/features/auth/auth.schema.ts';
+import type { PlanList as PlanListSchema } from '../../../api/src/features/plans/plan.schema.ts';
 
 export type { StorePhase, StoreStatus };
 
@@ -20,6 +21,9 @@ export type StoreHealth = z.infer<typeof StoreHealthSchema>;
 export type HealthComponent = StoreHealth['components'][number];
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 export type Me = z.infer<typeof MeResponse>;
+/** GET /plans: the plans a store can have, the default one and what the quota counts. */
+export type PlanList = z.infer<typeof PlanListSchema>;
+export type Plan = PlanList['items'][number];
 
 /** RFC 9457 problem as the API writes it. */
 export type Problem = {
@@ -33,4 +37,7 @@ export type Problem = {
 
 /** True while the store is changing by itself: the page polls fast (settled stores slowly). */
 export const isTransient = (s: { status: StoreStatus; phase?: StorePhase }) =>
-  s.status === 'Pending' || s.status === 'Deleting' || (s.status === 'Suspended' && (s.phase === 'suspending' || s.phase === 'resuming'));
+  s.status === 'Pending' ||
+  s.status === 'Deleting' ||
+  s.phase === 'resizing' ||
+  (s.status === 'Suspended' && (s.phase === 'suspending' || s.phase === 'resuming'));

@@ -38,4 +38,6 @@ export class StoreModel extends Model {
   /** Who holds the suspension: the owner (a hibernation) or an operator (the owner cannot lift it). */
   declare suspended_by_kind: SuspenderKind | null;
   declare suspension_reason: string | null;
+  /** The store's plan: a name of the operator's plans file (PLANS_FILE). */
+  declare plan: string;
 }

@@ -60,6 +60,7 @@ const ERROR_CONDITIONS = new Set(['InvalidSpecError', 'SyncError', 'ComparisonEr
 export function mapApplicationStatus(store: StoreView, app: ArgoApplication | undefined, o: MapOptions): MappedStatus | undefined {
   if (store.status === 'Deleting') return undefined;
   if (!store.commitSha) return undefined;
+  if (store.phase === 'resizing') return mapResizingStore(store, app, o);
   if (isRunning(store)) return mapRunningStore(app, o);
   if (store.status === 'Suspended') return mapSuspendedStore(store, app, o);
   const timedOut = store.committedAt !== null && o.now.getTime() - store.committedAt.getTime() > o.readyTimeoutMs;
@@ -99,6 +100,23 @@ export function mapApplicationStatus(store: StoreView, app: ArgoApplication | un
   if (synced && ours && health === 'Progressing')
     return { status: 'Pending', phase: 'progressing', reason: 'Progressing', message: 'Starting WordPress and MySQL.' };
   return { status: 'Pending', phase: 'syncing', reason: 'Syncing', message: 'Argo CD is syncing the store.' };
+}
+
+/**
+ * A running store whose plan changed (Ready/resizing): it stays resizing until its new commit is
+ * Synced + Healthy, then Ready/ready. A failed sync of the new commit (the API server refused the new
+ * shape) is an Error with Argo CD's message; a Degraded one is degraded as any running store, but pods
+ * restarting while the rollout progresses are expected and change nothing.
+ */
+function mapResizingStore(store: StoreView, app: ArgoApplication | undefined, o: MapOptions): MappedStatus | undefined {
+  if (store.aheadOfGit) return undefined;
+  const op = app?.status?.operationState;
+  if ((op?.phase === 'Failed' || op?.phase === 'Error') && o.includesCommit(op?.syncResult?.revision ?? op?.operation?.sync?.revision))
+    return { status: 'Error', phase: 'failed', reason: 'ResizeFailed', message: `The new plan could not be applied: ${op.message ?? 'no message'}` };
+  // A rollout to the new shape restarts pods (MySQL is Recreate): only Argo CD's Degraded is a fault here.
+  if (app?.status?.health?.status !== 'Degraded' && app?.status?.health?.status !== 'Healthy') return undefined;
+  const mapped = mapRunningStore(app, o);
+  return mapped?.status === 'Ready' ? { ...mapped, reason: 'Resized' } : mapped;
 }
 
 /** The mapping of a store that runs: Ready ⇄ Error/degraded, never back to Pending. */

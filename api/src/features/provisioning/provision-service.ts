@@ -11,6 +11,7 @@ import type { PipelineMetrics } from './pipeline-metrics.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { generateStoreSecrets } from './store-secrets.ts';
 import { toRenderableStore } from './renderable-store.ts';
+import type { PlanCatalog } from '../plans/plan-catalog.ts';
 
 export type PipelineSettings = {
   render: RenderSettings;
@@ -18,6 +19,8 @@ export type PipelineSettings = {
   rootApplication: string;
   /** Pull-request mode: commits wait for review ("awaiting review") instead of landing on the branch. */
   pullRequests: boolean;
+  /** The operator's plans: each store's plan is rendered as its sizes (absent: the chart's defaults). */
+  plans?: PlanCatalog;
 };
 
 /**
@@ -89,7 +92,7 @@ export class ProvisionService {
     const committed = await this.tx.run(async (tx) => {
       const cur = await this.stores.lockById(store.id, tx);
       if (!cur || !canProvision(cur)) return undefined;
-      const files = renderStore(toRenderableStore(cur, sealed), this.settings.render);
+      const files = renderStore(toRenderableStore(cur, sealed, this.settings.plans), this.settings.render);
       const end = this.metrics.gitDuration.startTimer();
       const result = await this.writer.apply(files, `Provision store ${cur.name} (${cur.id})${cur.attempt ? `, attempt ${cur.attempt + 1}` : ''}`);
       end();

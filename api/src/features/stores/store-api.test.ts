@@ -164,11 +164,12 @@ describe('reading and deleting', () => {
       status: 'Pending',
       phase: 'queued',
       message: null,
+      plan: 'small',
       ownerId: a.userId,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
-    expect(list.body.quota).toEqual({ limit: 5, used: 1, suspended: 0 });
+    expect(list.body.quota).toEqual({ limit: 5, used: 1, suspended: 0, mode: 'stores' });
     const notOp = await t.request('GET', '/api/v1/stores?all=true', { token: a.token });
     expect(notOp.body.items).toHaveLength(1);
     await t.platform.knex('users').where('id', a.userId).update({ role: 'operator' });

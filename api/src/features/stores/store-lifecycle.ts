@@ -6,6 +6,7 @@
  *
  *   Pending (queued → committing → committed | awaiting review → syncing → progressing)
  *     → Ready (ready)  ⇄  Error (degraded)        a running store that breaks, and heals by itself
+ *       Ready (ready → resizing → ready)          a plan change: the store keeps serving meanwhile
  *     → Error (failed)  → Pending (queued)        a retry: a new attempt, a new commit
  *   Ready | Error (degraded) → Suspended (suspending → suspended)    the owner hibernates it, or an operator
  *     suspends it (billing, abuse); committed like any change (generation), suspended once Argo CD reports
@@ -31,6 +32,7 @@ export const STORE_PHASES = [
   'progressing',
   // Ready
   'ready',
+  'resizing',
   // Error
   'failed',
   'degraded',
@@ -48,7 +50,7 @@ export type StorePhase = (typeof STORE_PHASES)[number];
 /** Which phases belong to which status. */
 export const PHASES_OF: Record<StoreStatus, readonly StorePhase[]> = {
   Pending: ['queued', 'committing', 'committed', 'awaiting review', 'syncing', 'progressing'],
-  Ready: ['ready'],
+  Ready: ['ready', 'resizing'],
   Error: ['failed', 'degraded'],
   Suspended: ['suspending', 'suspended', 'resuming', 'degraded'],
   Deleting: ['deleting', 'pruning', 'delete failed'],
@@ -96,9 +98,18 @@ export const canFail = (s: StoreState): boolean => s.status === 'Pending' || s.s
 /** The store runs (it has been Ready at its current commit): health changes move it Ready ⇄ Error/degraded. */
 export const isRunning = (s: StoreState): boolean => s.status === 'Ready' || (s.status === 'Error' && s.phase === 'degraded');
 
+/**
+ * A plan change is accepted only while nothing else is in flight: the store runs, is settled (Ready/ready)
+ * and Git holds its latest desired state.
+ */
+export const canChangePlan = (s: StoreState & StoreGenerations): boolean => s.status === 'Ready' && s.phase === 'ready' && !isAheadOfGit(s);
+
 /** Still changing by itself without anyone acting: the dashboard polls these fast. */
 export const isTransient = (s: { status: StoreStatus; phase?: StorePhase }): boolean =>
-  s.status === 'Pending' || s.status === 'Deleting' || (s.status === 'Suspended' && (s.phase === 'suspending' || s.phase === 'resuming'));
+  s.status === 'Pending' ||
+  s.status === 'Deleting' ||
+  s.phase === 'resizing' ||
+  (s.status === 'Suspended' && (s.phase === 'suspending' || s.phase === 'resuming'));
 
 /** Who holds a suspension: the owner (a hibernation, which the owner lifts) or an operator (billing, abuse). */
 export const SUSPENDER_KINDS = ['owner', 'operator'] as const;

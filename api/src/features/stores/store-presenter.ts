@@ -21,6 +21,7 @@ export function presentStoreSummary(s: StoreModel): z.infer<typeof StoreSummary>
     status: s.status,
     phase: s.phase,
     message: s.message,
+    plan: s.plan,
     ...(hasAccess(s) ? { url: `https://${s.domain}` } : {}),
     ownerId: s.owner_id,
     ...presentSuspension(s),

@@ -9,6 +9,7 @@ export type StoreTransition = { status: StoreStatus; phase: StorePhase; message?
 export type NewStoreEvent = { status: StoreStatus; phase: StorePhase; reason: string; message?: string | null };
 /** The columns of a store's row the status cycle compares between cycles. */
 export type StoreRowVersion = Pick<StoreModel, 'id' | 'status' | 'phase' | 'message' | 'commit_sha' | 'pull_request_number' | 'attempt' | 'updated_at'>;
+export type NewStoreRow = { owner_id: string; name: string; domain: string; plan?: string };
 export type IdempotencyKeyRow = { user_id: string; key: string; request_hash: string; store_id: string };
 /** Told of every status change and removal in the transaction that writes it (the webhook outbox). */
 export interface StoreChangeSink {
@@ -31,9 +32,11 @@ export interface StoreRepository {
   listByOwner(ownerId: string): Promise<StoreModel[]>;
   listAll(): Promise<StoreModel[]>;
   countByOwner(ownerId: string, tx?: Tx): Promise<number>;
+  /** The plan of each of the owner's stores (for a quota counted in plan units). */
+  plansByOwner(ownerId: string, tx?: Tx): Promise<string[]>;
   countByStatus(): Promise<Record<string, number>>;
   /** A new Pending/queued store; undefined when its domain is taken (the transaction stays usable). */
-  insert(row: { owner_id: string; name: string; domain: string }, tx: Tx): Promise<StoreModel | undefined>;
+  insert(row: NewStoreRow, tx: Tx): Promise<StoreModel | undefined>;
   /** Sets status/phase/message and appends the change to the timeline. */
   transition(id: string, to: StoreTransition, tx: Tx): Promise<StoreModel | undefined>;
   addEvent(storeId: string, e: NewStoreEvent, tx?: Tx): Promise<void>;
@@ -118,12 +121,17 @@ export class PgStoreRepository implements StoreRepository {
     return Number(row?.count ?? 0);
   }
 
+  async plansByOwner(ownerId: string, tx?: Tx): Promise<string[]> {
+    const rows = (await this.q(tx)('stores').select('plan').where('owner_id', ownerId)) as Array<{ plan: string }>;
+    return rows.map((r) => r.plan);
+  }
+
   async countByStatus(): Promise<Record<string, number>> {
     const rows = (await this.db('stores').select('status').count({ count: '*' }).groupBy('status')) as Array<{ status: string; count: string | number }>;
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
   }
 
-  async insert(row: { owner_id: string; name: string; domain: string }, tx: Tx): Promise<StoreModel | undefined> {
+  async insert(row: NewStoreRow, tx: Tx): Promise<StoreModel | undefined> {
     try {
       // A savepoint: a unique violation rolls back this insert only, not the caller's transaction.
       return await knexOf(tx).transaction(

@@ -65,7 +65,7 @@ describe(StoreService.name, () => {
     // An operator's override counts for this user.
     await f.repos.users.setQuota(actor.userId, 4);
     expect((await f.services.stores.create(actor, { name: 'shop-extra' })).replayed).toBe(false);
-    expect(await f.services.stores.quota(actor.userId)).toEqual({ limit: 4, used: 4, suspended: 0 });
+    expect(await f.services.stores.quota(actor.userId)).toEqual({ limit: 4, used: 4, suspended: 0, mode: 'stores' });
   });
 
   it('a domain in use is a 422 domain_taken and creates nothing', async () => {

@@ -13,9 +13,10 @@ import { rateLimitHeaders, type CreateRateLimit, type RateLimitDecision } from '
 import type { StoreRepository } from './store-repository.ts';
 import type { CreateStoreInput } from './store.schema.ts';
 import { canRequestDelete, canRetry } from './store-lifecycle.ts';
+import { quotaAmount, quotaUsed, quotaWeight, type QuotaMode } from '../plans/store-quota.ts';
 
 /** A create request after defaults: what replays are compared on. */
-export type NormalizedCreate = { name: string; domain: string };
+export type NormalizedCreate = { name: string; domain: string; plan: string };
 
 /** What a create did: made a new store (with the allowance left), or found the one this request repeats. */
 export type CreateOutcome = { store: StoreModel; replayed: false; rateLimit: RateLimitDecision } | { store: StoreModel; replayed: true };
@@ -27,7 +28,7 @@ type Deps = {
   audit: AuditLog;
   tx: Transactor;
   rateLimit: CreateRateLimit;
-  config: Pick<Config, 'baseDomain' | 'defaultStoreQuota' | 'reservedNames'>;
+  config: Pick<Config, 'baseDomain' | 'defaultStoreQuota' | 'reservedNames' | 'plans' | 'quotaMode'>;
 };
 
 /**
@@ -82,7 +83,7 @@ export class StoreService {
       actor,
       storeId: result.store.id,
       resource: `store:${result.store.id}`,
-      details: { name: n.name, domain: n.domain },
+      details: { name: n.name, domain: n.domain, plan: n.plan },
     });
     return { store: result.store, replayed: false, rateLimit: decision };
   }
@@ -90,13 +91,25 @@ export class StoreService {
   private normalize(input: CreateStoreInput): NormalizedCreate {
     const refused = nameAndDomainProblems(input, this.config);
     if (refused.length) throw new ValidationError(refused, refused.map((p) => p.message).join(' '));
-    return { name: input.name, domain: input.domain ?? `${input.name.toLowerCase()}.${this.config.baseDomain}` };
+    const plan = input.plan ?? this.config.plans.defaultPlan;
+    if (!this.config.plans.find(plan))
+      throw StoreService.unknownPlan(
+        plan,
+        this.config.plans.list().map((p) => p.name),
+      );
+    return { name: input.name, domain: input.domain ?? `${input.name.toLowerCase()}.${this.config.baseDomain}`, plan };
   }
 
-  private static requestHash(n: NormalizedCreate): string {
-    return createHash('sha256')
-      .update(JSON.stringify([n.name.toLowerCase(), n.domain]))
-      .digest('hex');
+  /** 422 for a plan the plans file does not define. */
+  static unknownPlan(plan: string, known: string[]): ValidationError {
+    const message = `There is no plan "${plan}"; choose one of ${known.join(', ')}.`;
+    return new ValidationError([{ field: 'plan', message, code: 'unknown_plan' }], message);
+  }
+
+  /** The default plan hashes as before plans existed, so keys saved then still match. */
+  private requestHash(n: NormalizedCreate): string {
+    const parts = n.plan === this.config.plans.defaultPlan ? [n.name.toLowerCase(), n.domain] : [n.name.toLowerCase(), n.domain, n.plan];
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
   }
 
   /**
@@ -108,7 +121,7 @@ export class StoreService {
     if (idempotencyKey) {
       const saved = await this.stores.findIdempotencyKey(actor.userId, idempotencyKey);
       if (saved) {
-        if (saved.request_hash !== StoreService.requestHash(n))
+        if (saved.request_hash !== this.requestHash(n))
           throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
         const store = await this.stores.findById(saved.store_id);
         if (store) return store;
@@ -127,13 +140,22 @@ export class StoreService {
       const twin = StoreService.sameRequestOrConflict(await this.stores.findByOwnerAndName(actor.userId, n.name, tx), n);
       if (twin) return { store: twin, replayed: true };
       const limit = owner.store_quota ?? this.config.defaultStoreQuota;
-      if ((await this.stores.countByOwner(actor.userId, tx)) >= limit) throw new QuotaExceededError(limit);
+      const mode = this.config.quotaMode;
+      const used = quotaUsed(mode, this.config.plans, await this.stores.plansByOwner(actor.userId, tx));
+      const adds = quotaWeight(mode, this.config.plans, n.plan);
+      if (used + adds > limit)
+        throw new QuotaExceededError(
+          limit,
+          mode === 'units'
+            ? `A ${n.plan} store counts ${quotaAmount(mode, adds)}; you use ${used} of your ${quotaAmount(mode, limit)}. Delete a store or choose a smaller plan.`
+            : undefined,
+        );
       if (await this.stores.findByDomain(n.domain, tx)) throw StoreService.domainTaken(n.domain);
-      const store = await this.stores.insert({ owner_id: actor.userId, name: n.name, domain: n.domain }, tx);
+      const store = await this.stores.insert({ owner_id: actor.userId, name: n.name, domain: n.domain, plan: n.plan }, tx);
       if (!store) throw StoreService.domainTaken(n.domain);
       await this.stores.addEvent(store.id, { status: 'Pending', phase: 'queued', reason: 'Created', message: 'Store requested; waiting for a worker.' }, tx);
       if (idempotencyKey)
-        await this.stores.saveIdempotencyKey({ user_id: actor.userId, key: idempotencyKey, request_hash: StoreService.requestHash(n), store_id: store.id }, tx);
+        await this.stores.saveIdempotencyKey({ user_id: actor.userId, key: idempotencyKey, request_hash: this.requestHash(n), store_id: store.id }, tx);
       await this.jobs.enqueue(tx, JOBS.provisionStore, { storeId: store.id });
       return { store, replayed: false };
     });
@@ -154,7 +176,7 @@ export class StoreService {
   }
 
   /** The store, if the actor may see it: its owner, or an operator. Others get 403 (audited with `intent`). */
-  async getVisible(actor: Actor, id: string, intent: 'read' | 'retry' | 'delete' | 'suspend' | 'resume' = 'read'): Promise<StoreModel> {
+  async getVisible(actor: Actor, id: string, intent: 'read' | 'retry' | 'delete' | 'suspend' | 'resume' | 'change_plan' = 'read'): Promise<StoreModel> {
     const store = await this.stores.findById(id);
     if (!store) throw new NotFoundError('Store not found.');
     if (store.owner_id !== actor.userId && actor.role !== 'operator') {
@@ -168,11 +190,20 @@ export class StoreService {
     return all && actor.role === 'operator' ? this.stores.listAll() : this.stores.listByOwner(actor.userId);
   }
 
-  /** The owner's limit and use; suspended stores count (they keep their data and resume at any time), and are told apart. */
-  async quota(userId: string): Promise<{ limit: number; used: number; suspended: number }> {
+  /**
+   * The user's quota: its limit and what their stores use of it, in stores or plan units (QUOTA_MODE).
+   * Suspended stores count (they keep their data and resume at any time), and are told apart.
+   */
+  async quota(userId: string): Promise<{ limit: number; used: number; mode: QuotaMode; suspended: number }> {
     const owner = await this.users.findById(userId);
+    const mode = this.config.quotaMode;
     const suspended = (await this.stores.listByOwner(userId)).filter((s) => s.status === 'Suspended').length;
-    return { limit: owner?.store_quota ?? this.config.defaultStoreQuota, used: await this.stores.countByOwner(userId), suspended };
+    return {
+      limit: owner?.store_quota ?? this.config.defaultStoreQuota,
+      used: quotaUsed(mode, this.config.plans, await this.stores.plansByOwner(userId)),
+      mode,
+      suspended,
+    };
   }
 
   /** The store's timeline, for whoever may see the store. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { STORE_PHASES, STORE_STATUSES } from './store-lifecycle.ts';
 import { Suspension } from './store-suspension.schema.ts';
+import { PlanName } from '../plans/plan.schema.ts';
 import { domainProblem, NAME_MESSAGES, STORE_NAME, STORE_NAME_MAX, STORE_NAME_MIN, type RuleProblem } from './store-rules.ts';
 
 /** A rule of store-rules.ts as a zod refinement: the field error carries the rule's code and message. */
@@ -30,6 +31,8 @@ export const CreateStoreBody = z.strictObject({
   name: StoreName,
   /** The store's public hostname. */
   domain: Domain.optional(),
+  /** The store's plan (GET /plans); defaults to the operator's DEFAULT_PLAN. */
+  plan: PlanName.optional(),
 });
 export type CreateStoreInput = z.infer<typeof CreateStoreBody>;
 
@@ -55,6 +58,7 @@ export const StoreSummary = z.object({
     .enum(STORE_PHASES)
     .describe('Finer state within the status (see store-lifecycle.ts); `degraded`: a running store whose pods are unhealthy, back to Ready by itself'),
   message: z.string().nullable().describe('Human explanation of the current state (the error reason, or the pod reasons when degraded, in Error)'),
+  plan: z.string().describe('The store’s plan (GET /plans): its CPU, memory, volumes and autoscaling'),
   url: z.string().optional().describe('https://<domain>, once the store has been Ready (also while degraded or retried), not while Deleting'),
   ownerId: z.uuid(),
   suspension: Suspension.optional(),
@@ -72,8 +76,9 @@ export const StoreDetail = StoreSummary.extend({
 
 export const Quota = z.object({
   limit: z.number().int(),
-  used: z.number().int().describe('Stores counted against the limit, suspended ones included (they keep their data and may be resumed at any time)'),
-  suspended: z.number().int().describe('How many of the used stores are suspended'),
+  used: z.number().int().describe('What the stores use of the limit (stores, or plan units), suspended ones included (they keep their data and may be resumed at any time)'),
+  suspended: z.number().int().describe('How many of the stores are suspended'),
+  mode: z.enum(['stores', 'units']).describe('What the quota counts: stores, or plan units (each store counts its plan’s units; QUOTA_MODE)'),
 });
 
 export const StoreList = z.object({ items: z.array(StoreSummary), quota: Quota });

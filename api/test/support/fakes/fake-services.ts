@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../../../src/config/config.ts';
 import { AuditLog } from '../../../src/features/audit/audit-log.ts';
 import { StoreService } from '../../../src/features/stores/store-service.ts';
 import { StoreSuspensionService } from '../../../src/features/stores/store-suspension-service.ts';
+import { PlanChangeService } from '../../../src/features/plans/plan-change-service.ts';
 import { UserService } from '../../../src/features/users/user-service.ts';
 import { ApiKeyService } from '../../../src/features/api-keys/api-key-service.ts';
 import { ProvisionService } from '../../../src/features/provisioning/provision-service.ts';
@@ -22,6 +23,7 @@ import { FakeJobQueue } from './fake-job-queue.ts';
 import { FakeTransactor } from './fake-transactor.ts';
 import { FakeCreateRateLimit } from './fake-create-rate-limit.ts';
 import { FakeRepoWriter } from './fake-repo-writer.ts';
+import { quotaUsed } from '../../../src/features/plans/store-quota.ts';
 import { FakeClusterClient } from './fake-cluster-client.ts';
 
 let sealingKey: string | undefined;
@@ -62,9 +64,11 @@ export function createFakeServices(
     tokens: new TokenService(config.jwt),
     audit,
     config,
-    countStores: (id) => repos.stores.countByOwner(id),
+    // what the quota counts (QUOTA_MODE): stores, or their plans' units
+    countStores: async (id) => quotaUsed(config.quotaMode, config.plans, await repos.stores.plansByOwner(id)),
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
+  const planChanges = new PlanChangeService({ stores: repos.stores, users: repos.users, visibility: stores, jobs, audit, tx, config });
   const provision = new ProvisionService({
     stores: repos.stores,
     tx,
@@ -76,6 +80,7 @@ export function createFakeServices(
     settings: {
       rootApplication: 'stores-root',
       pullRequests: opts.pullRequests ?? false,
+      plans: config.plans,
       render: { repoUrl: 'https://git.example/gitops.git', targetRevision: 'main', argocdNamespace: 'argocd' },
     },
   });
@@ -116,7 +121,7 @@ export function createFakeServices(
     pullRequestState,
     ancestry,
     sealingCertFetches: () => cluster.sealingCertFetches,
-    services: { stores, suspensions, users, apiKeys, provision, status },
+    services: { stores, suspensions, users, apiKeys, provision, status, planChanges },
     actors,
   };
 }

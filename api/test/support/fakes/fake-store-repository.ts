@@ -38,6 +38,7 @@ export class FakeStoreRepository implements StoreRepository {
       suspended_by: null,
       suspended_by_kind: null,
       suspension_reason: null,
+      plan: 'small',
       ...row,
     });
     this.rows.set(store.id, store);
@@ -81,9 +82,12 @@ export class FakeStoreRepository implements StoreRepository {
     for (const s of this.rows.values()) out[s.status] = (out[s.status] ?? 0) + 1;
     return out;
   }
-  async insert(row: { owner_id: string; name: string; domain: string }) {
+  async plansByOwner(ownerId: string) {
+    return [...this.rows.values()].filter((s) => s.owner_id === ownerId).map((s) => s.plan);
+  }
+  async insert(row: { owner_id: string; name: string; domain: string; plan?: string }) {
     if ([...this.rows.values()].some((s) => s.domain === row.domain)) return undefined;
-    return this.seed(row);
+    return this.seed({ ...row, ...(row.plan ? {} : { plan: 'small' }) });
   }
   async transition(id: string, to: StoreTransition) {
     const s = this.patch(id, { status: to.status, phase: to.phase, message: to.message ?? null });

@@ -4,12 +4,16 @@ import { ApiError } from '#lib/server/api-client.ts';
 import { failForm, problemToForm } from '#lib/server/problem-to-form.ts';
 import { pollSettings } from '#lib/server/poll-settings.ts';
 import { checkStoreInput } from '#lib/store-rules.ts';
-import type { Quota, StoreDetail, StoreSummary } from '#lib/types.ts';
+import type { PlanList, Quota, StoreDetail, StoreSummary } from '#lib/types.ts';
 
 export const load: PageServerLoad = async ({ locals }) => {
-  const list = await locals.api.get<{ items: StoreSummary[]; quota: Quota }>('/stores');
+  const [list, plans] = await Promise.all([
+    locals.api.get<{ items: StoreSummary[]; quota: Quota }>('/stores'),
+    // Without the plans (an older API), the form creates stores on the default plan.
+    locals.api.get<PlanList>('/plans').catch(() => null),
+  ]);
   // A fresh key per rendering of the form: a double submit creates one store, not two.
-  return { list, idempotencyKey: randomUUID(), poll: pollSettings() };
+  return { list, plans, idempotencyKey: randomUUID(), poll: pollSettings() };
 };
 
 export const actions: Actions = {
@@ -18,11 +22,12 @@ export const actions: Actions = {
     const name = String(form.get('name') ?? '').trim();
     const domain = String(form.get('domain') ?? '').trim();
     const key = String(form.get('idempotencyKey') ?? '');
-    const values = { name, domain };
+    const plan = String(form.get('plan') ?? '');
+    const values = { name, domain, plan };
     const errors = checkStoreInput(values);
     if (errors.name || errors.domain) return failForm(422, 'Please correct the highlighted field.', { ...errors }, values);
     try {
-      const store = await locals.api.post<StoreDetail>('/stores', { name, ...(domain ? { domain } : {}) }, key ? { 'idempotency-key': key } : {});
+      const store = await locals.api.post<StoreDetail>('/stores', { name, ...(domain ? { domain } : {}), ...(plan ? { plan } : {}) }, key ? { 'idempotency-key': key } : {});
       return { created: { id: store.id, name: store.name } };
     } catch (err) {
       // No domain typed: the store's default address comes from its name, so a clash of that address

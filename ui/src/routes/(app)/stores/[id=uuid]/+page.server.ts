@@ -5,13 +5,17 @@ import { loadStorePage } from '#lib/server/load-store-page.ts';
 import { loadStoreUsage, usageRange } from '#lib/server/load-store-usage.ts';
 import { pollSettings } from '#lib/server/poll-settings.ts';
 import { failForm, problemToForm } from '#lib/server/problem-to-form.ts';
-import type { StoreDetail } from '#lib/types.ts';
+import type { PlanList, StoreDetail } from '#lib/types.ts';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
   const range = usageRange(url.searchParams.get('range'));
   try {
-    const [page, usage] = await Promise.all([loadStorePage(locals.api, params.id), loadStoreUsage(locals.api, params.id, range)]);
-    return { ...page, usage, range, poll: pollSettings() };
+    const [page, usage, plans] = await Promise.all([
+      loadStorePage(locals.api, params.id),
+      loadStoreUsage(locals.api, params.id, range),
+      locals.api.get<PlanList>('/plans').catch(() => null),
+    ]);
+    return { ...page, usage, range, plans, poll: pollSettings() };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 403)) error(404, 'There is no such store in your account.');
     throw err;
@@ -55,6 +59,16 @@ export const actions: Actions = {
     try {
       await locals.api.post(`/stores/${params.id}/resume`);
       return { resumed: true };
+    } catch (err) {
+      return problemToForm(err);
+    }
+  },
+  /** A new plan for the store (PATCH /stores/:id): one commit, phase resizing until healthy. */
+  changePlan: async ({ locals, params, request }) => {
+    const plan = String((await request.formData()).get('plan') ?? '');
+    try {
+      await locals.api.request('PATCH', `/stores/${params.id}`, { body: { plan } });
+      return { planChanged: plan };
     } catch (err) {
       return problemToForm(err);
     }
