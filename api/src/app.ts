@@ -49,11 +49,24 @@ import type { JobDefinition } from './jobs/create-worker.ts';
 import { HttpPrometheusClient } from './features/usage/prometheus-client.ts';
 import { UsageService } from './features/usage/usage-service.ts';
 import { usageController } from './features/usage/usage-controller.ts';
+import { PgDomainRepository, type DomainRepository } from './features/domains/domain-repository.ts';
+import { DomainService } from './features/domains/domain-service.ts';
+import { domainController } from './features/domains/domain-controller.ts';
+import { domainJobs } from './features/domains/domain-jobs.ts';
+import { DnsTxtResolver } from './features/domains/txt-resolver.ts';
+import { NO_DOMAIN_EVENTS } from './features/domains/domain-events.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
 
-export type Repositories = { stores: StoreRepository; users: UserRepository; apiKeys: ApiKeyRepository; audit: AuditRepository; sessions: SessionRepository };
+export type Repositories = {
+  stores: StoreRepository;
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  audit: AuditRepository;
+  sessions: SessionRepository;
+  domains: DomainRepository;
+};
 export type Services = {
   stores: StoreService;
   users: UserService;
@@ -61,6 +74,7 @@ export type Services = {
   audit: AuditLog;
   sessions: SessionService;
   passwords: PasswordChangeService;
+  domains: DomainService;
 };
 export type Pipeline = { provision: ProvisionService; status: StatusService; jobs: JobDefinition[] };
 
@@ -89,6 +103,7 @@ export function createRepositories(knex: Knex): Repositories {
     apiKeys: new PgApiKeyRepository(knex),
     audit: new PgAuditRepository(knex),
     sessions: new SessionRepository(knex),
+    domains: new PgDomainRepository(knex),
   };
 }
 
@@ -97,7 +112,7 @@ export function createServices(
   config: Config,
   logger: Logger,
   repos: Repositories,
-  deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit },
+  deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit; cluster?: PipelineConnections['cluster'] },
 ): Services {
   const audit = new AuditLog(repos.audit, logger);
   const hasher = new PasswordHasher();
@@ -113,7 +128,19 @@ export function createServices(
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
   const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
-  return { stores, users, apiKeys, audit, sessions, passwords };
+  const domains = new DomainService({
+    domains: repos.domains,
+    stores: repos.stores,
+    jobs: deps.jobs,
+    tx: deps.tx,
+    audit,
+    resolver: new DnsTxtResolver({ servers: config.domains.resolvers }),
+    // The webhook outbox plugs in here: { publish: (tx, e) => enqueueWebhookEvent(tx, e) }.
+    events: NO_DOMAIN_EVENTS,
+    cluster: deps.cluster,
+    settings: { baseDomain: config.baseDomain, reservedNames: config.reservedNames, ...config.domains },
+  });
+  return { stores, users, apiKeys, audit, sessions, passwords, domains };
 }
 
 /** 3. The GitOps pipeline (when connected to Git and a cluster): provision/delete and status, and their jobs. */
@@ -245,6 +272,7 @@ export function createHttpApp(
   api.use(apiKeyController({ apiKeys: services.apiKeys, registry, prefix: API_PREFIX }));
   // Always mounted, retry included: an API-only replica (no GITOPS_REPO) serves every store route.
   api.use(storeController({ stores: services.stores, registry, prefix: API_PREFIX, secrets: d.secrets }));
+  api.use(domainController({ domains: services.domains, registry, prefix: API_PREFIX }));
   if (d.cluster) api.use(storeHealthController({ stores: services.stores, cluster: d.cluster, registry, prefix: API_PREFIX }));
   const usage = new UsageService({ prometheus: config.prometheusUrl ? new HttpPrometheusClient(config.prometheusUrl) : undefined });
   api.use(usageController({ stores: services.stores, usage, registry, prefix: API_PREFIX }));
@@ -265,10 +293,13 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   const tx = new KnexTransactor(knex);
   const jobs = new AgendaJobQueue();
   const secrets = new SecretBox(config.secretsEncryptionKey);
-  const services = createServices(config, logger, repositories, { tx, jobs, rateLimit: new PostgresCreateRateLimit(knex, config.createRateLimitPerMinute) });
-  const metrics = new Metrics(() => repositories.stores.countByStatus());
   const conn = opts.connections;
-  const pipeline = conn ? createPipeline(config, logger, { stores: repositories.stores, tx, audit: services.audit, secrets, metrics, knex, conn }) : undefined;
+  const rateLimit = new PostgresCreateRateLimit(knex, config.createRateLimitPerMinute);
+  const services = createServices(config, logger, repositories, { tx, jobs, rateLimit, cluster: conn?.cluster });
+  const metrics = new Metrics(() => repositories.stores.countByStatus());
+  const core = conn ? createPipeline(config, logger, { stores: repositories.stores, tx, audit: services.audit, secrets, metrics, knex, conn }) : undefined;
+  // The worker runs the domain checks too (they need no Git or cluster, only the database and DNS).
+  const pipeline = core && { ...core, jobs: [...core.jobs, ...domainJobs({ domains: services.domains, retryDelayMs: config.pipeline.retryDelayMs })] };
   const registry = new ApiRegistry();
   const app = createHttpApp(config, logger, { knex, repos: repositories, services, metrics, registry, secrets, cluster: conn?.cluster, ui: opts.ui });
   return {

@@ -4,6 +4,7 @@ import * as storePipeline from './migrations/20261126090000_store_pipeline.ts';
 import * as sessions from './migrations/20261201120000_sessions.ts';
 import * as eventClockTimestamps from './migrations/20261201130000_event_clock_timestamps.ts';
 import * as storeGeneration from './migrations/20261202090000_store_generation.ts';
+import * as storeDomains from './migrations/20261202120000_store_domains.ts';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -14,6 +15,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261201120000_sessions', sessions],
   ['20261201130000_event_clock_timestamps', eventClockTimestamps],
   ['20261202090000_store_generation', storeGeneration],
+  ['20261202120000_store_domains', storeDomains],
 ];
 
 /** knex migration source over statically imported TypeScript modules (one form only: .ts). */

@@ -31,4 +31,8 @@ export class StoreModel extends Model {
   declare generation: number;
   /** The generation the last commit rendered; the store is due a commit while `generation` is ahead. */
   declare committed_generation: number;
+  /** Verified custom domains, in the order they were verified: rendered into the Ingress and its certificate. */
+  declare custom_domains: string[];
+  /** The domain shown as the store's URL (a verified custom domain); null: the default `domain`. */
+  declare primary_domain: string | null;
 }

@@ -6,5 +6,14 @@ import type { StoreModel } from '../../db/models/store-model.ts';
  * folder in Git. A column added to the desired state (a plan, a suspension, a domain) is mapped here.
  */
 export function toRenderableStore(row: StoreModel, sealedSecrets: Record<string, string>): RenderableStore {
-  return { id: row.id, name: row.name, domain: row.domain, ownerId: row.owner_id, sealedSecrets, attempt: row.attempt };
+  return {
+    id: row.id,
+    name: row.name,
+    domain: row.domain,
+    ownerId: row.owner_id,
+    sealedSecrets,
+    attempt: row.attempt,
+    ...(row.custom_domains?.length ? { customDomains: [...row.custom_domains] } : {}),
+    ...(row.primary_domain ? { primaryDomain: row.primary_domain } : {}),
+  };
 }

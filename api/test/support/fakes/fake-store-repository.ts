@@ -34,6 +34,8 @@ export class FakeStoreRepository implements StoreRepository {
       generation: 1,
       // a store seeded past Pending has been committed at its generation
       committed_generation: row.status && row.status !== 'Pending' ? 1 : 0,
+      custom_domains: [],
+      primary_domain: null,
       ...row,
     });
     this.rows.set(store.id, store);
