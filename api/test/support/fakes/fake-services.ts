@@ -22,6 +22,10 @@ import { FakeTransactor } from './fake-transactor.ts';
 import { FakeCreateRateLimit } from './fake-create-rate-limit.ts';
 import { FakeRepoWriter } from './fake-repo-writer.ts';
 import { FakeClusterClient } from './fake-cluster-client.ts';
+import { FakeDomainRepository } from './fake-domain-repository.ts';
+import { FakeTxtResolver } from './fake-txt-resolver.ts';
+import { DomainService } from '../../../src/features/domains/domain-service.ts';
+import type { DomainEvent } from '../../../src/features/domains/domain-events.ts';
 
 let sealingKey: string | undefined;
 /** An RSA public key to seal with (the renderer accepts a key as well as a certificate). */
@@ -39,7 +43,13 @@ export function createFakeServices(
 ) {
   const config: Config = loadConfig({ DATABASE_URL: 'postgres://unused/unused', NODE_ENV: 'test', BASE_DOMAIN: 'shops.example.net', ...opts.env });
   const logger = pino({ level: 'silent' });
-  const repos = { stores: new FakeStoreRepository(), users: new FakeUserRepository(), apiKeys: new FakeApiKeyRepository(), audit: new FakeAuditRepository() };
+  const repos = {
+    stores: new FakeStoreRepository(),
+    users: new FakeUserRepository(),
+    apiKeys: new FakeApiKeyRepository(),
+    audit: new FakeAuditRepository(),
+    domains: new FakeDomainRepository(),
+  };
   const tx = new FakeTransactor();
   const jobs = new FakeJobQueue();
   const rateLimit = new FakeCreateRateLimit(opts.createsPerMinute);
@@ -92,6 +102,23 @@ export function createFakeServices(
     },
   });
 
+  /** The domain service's clock, moved by tests (claims expire by it). */
+  const clock = { ms: Date.parse('2026-12-01T12:00:00Z') };
+  const dns = new FakeTxtResolver();
+  const domainEvents: DomainEvent[] = [];
+  const domains = new DomainService({
+    domains: repos.domains,
+    stores: repos.stores,
+    jobs,
+    tx,
+    audit,
+    resolver: dns,
+    events: { publish: async (_tx, e) => void domainEvents.push(e) },
+    cluster,
+    settings: { baseDomain: config.baseDomain, reservedNames: config.reservedNames, ...config.domains },
+    now: () => new Date(clock.ms),
+  });
+
   const actors = {
     /** A user who exists in the fake user table. */
     async user(email = `u${repos.users.rows.size + 1}@example.com`, role: Actor['role'] = 'user'): Promise<Actor> {
@@ -114,7 +141,10 @@ export function createFakeServices(
     pullRequestState,
     ancestry,
     sealingCertFetches: () => cluster.sealingCertFetches,
-    services: { stores, users, apiKeys, provision, status },
+    clock,
+    dns,
+    domainEvents,
+    services: { stores, users, apiKeys, provision, status, domains },
     actors,
   };
 }
