@@ -127,7 +127,16 @@ export function createServices(
     countStores: (id) => repos.stores.countByOwner(id),
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
-  const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
+  const stores = new StoreService({
+    stores: repos.stores,
+    users: repos.users,
+    jobs: deps.jobs,
+    audit,
+    tx: deps.tx,
+    rateLimit: deps.rateLimit,
+    config,
+    customDomainTaken: async (domain, tx) => (await repos.domains.findVerified(domain, tx)) !== undefined,
+  });
   const domains = new DomainService({
     domains: repos.domains,
     stores: repos.stores,

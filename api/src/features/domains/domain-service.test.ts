@@ -204,4 +204,14 @@ describe(DomainService.name, () => {
     cluster.down = true;
     expect((await domains.list(owner, store.id))[0]!.certificate.status).toBe('unknown');
   });
+
+  it('keeps a verified custom domain from becoming a new store’s default domain (422 domain_taken)', async () => {
+    const { domains, owner, store, dns, actors, services } = await setup();
+    const claim = await domains.add(owner, store.id, 'shop.bakery.example');
+    dns.publish(challengeName(claim.domain), claim.token);
+    await domains.checkNow(owner, store.id, claim.domain);
+    const other = await actors.user();
+    const err = await rejection(services.stores.create(other, { name: 'copycat', domain: 'shop.bakery.example' }));
+    expect(err).toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'domain', code: 'domain_taken' })] });
+  });
 });

@@ -63,7 +63,16 @@ export function createFakeServices(
   const ancestry = new Map<string, Set<string>>();
   cluster.sealingPem = sealingPem();
 
-  const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs, audit, tx, rateLimit, config });
+  const stores = new StoreService({
+    stores: repos.stores,
+    users: repos.users,
+    jobs,
+    audit,
+    tx,
+    rateLimit,
+    config,
+    customDomainTaken: async (domain) => (await repos.domains.findVerified(domain)) !== undefined,
+  });
   const users = new UserService({
     users: repos.users,
     hasher: new PasswordHasher(),
