@@ -61,6 +61,12 @@ import { webhookController } from './features/webhooks/webhook-controller.ts';
 import { PlanChangeService } from './features/plans/plan-change-service.ts';
 import { quotaUsed } from './features/plans/store-quota.ts';
 import { planController } from './features/plans/plan-controller.ts';
+import { PgDomainRepository, type DomainRepository } from './features/domains/domain-repository.ts';
+import { DomainService } from './features/domains/domain-service.ts';
+import { domainController } from './features/domains/domain-controller.ts';
+import { domainJobs } from './features/domains/domain-jobs.ts';
+import { DnsTxtResolver } from './features/domains/txt-resolver.ts';
+import { NO_DOMAIN_EVENTS } from './features/domains/domain-events.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
@@ -72,6 +78,7 @@ export type Repositories = {
   audit: AuditRepository;
   sessions: SessionRepository;
   webhooks: WebhookRepository;
+  domains: DomainRepository;
 };
 export type Services = {
   stores: StoreService;
@@ -83,6 +90,7 @@ export type Services = {
   passwords: PasswordChangeService;
   webhooks: WebhookService;
   planChanges: PlanChangeService;
+  domains: DomainService;
 };
 export type Pipeline = { provision: ProvisionService; status: StatusService; jobs: JobDefinition[] };
 
@@ -115,6 +123,7 @@ export function createRepositories(knex: Knex): Repositories {
     audit: new PgAuditRepository(knex),
     sessions: new SessionRepository(knex),
     webhooks: new PgWebhookRepository(knex),
+    domains: new PgDomainRepository(knex),
   };
 }
 
@@ -123,7 +132,7 @@ export function createServices(
   config: Config,
   logger: Logger,
   repos: Repositories,
-  deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit; secrets: SecretBox },
+  deps: { tx: Transactor; jobs: JobQueue; rateLimit: CreateRateLimit; secrets: SecretBox; cluster?: PipelineConnections['cluster'] },
 ): Services {
   const audit = new AuditLog(repos.audit, logger);
   const hasher = new PasswordHasher();
@@ -139,7 +148,16 @@ export function createServices(
     countStores: async (id) => quotaUsed(config.quotaMode, config.plans, await repos.stores.plansByOwner(id)),
   });
   const apiKeys = new ApiKeyService(repos.apiKeys, audit);
-  const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs: deps.jobs, audit, tx: deps.tx, rateLimit: deps.rateLimit, config });
+  const stores = new StoreService({
+    stores: repos.stores,
+    users: repos.users,
+    jobs: deps.jobs,
+    audit,
+    tx: deps.tx,
+    rateLimit: deps.rateLimit,
+    config,
+    customDomainTaken: async (domain, tx) => (await repos.domains.findVerified(domain, tx)) !== undefined,
+  });
   const suspensions = new StoreSuspensionService({ stores: repos.stores, visibility: stores, jobs: deps.jobs, audit, tx: deps.tx });
   const webhooks = new WebhookService({
     repo: repos.webhooks,
@@ -148,7 +166,19 @@ export function createServices(
     audit,
   });
   const planChanges = new PlanChangeService({ stores: repos.stores, users: repos.users, visibility: stores, jobs: deps.jobs, audit, tx: deps.tx, config });
-  return { stores, suspensions, users, apiKeys, audit, sessions, passwords, webhooks, planChanges };
+  const domains = new DomainService({
+    domains: repos.domains,
+    stores: repos.stores,
+    jobs: deps.jobs,
+    tx: deps.tx,
+    audit,
+    resolver: new DnsTxtResolver({ servers: config.domains.resolvers }),
+    // The webhook outbox plugs in here: { publish: (tx, e) => enqueueWebhookEvent(tx, e) }.
+    events: NO_DOMAIN_EVENTS,
+    cluster: deps.cluster,
+    settings: { baseDomain: config.baseDomain, reservedNames: config.reservedNames, ...config.domains },
+  });
+  return { stores, suspensions, users, apiKeys, audit, sessions, passwords, webhooks, planChanges, domains };
 }
 
 /** 3. The GitOps pipeline (when connected to Git and a cluster): provision/delete and status, and their jobs. */
@@ -289,6 +319,7 @@ export function createHttpApp(
   api.use(storeController({ stores: services.stores, registry, prefix: API_PREFIX, secrets: d.secrets }));
   api.use(storeSuspensionController({ suspensions: services.suspensions, registry, prefix: API_PREFIX }));
   api.use(planController({ planChanges: services.planChanges, config, registry, prefix: API_PREFIX }));
+  api.use(domainController({ domains: services.domains, registry, prefix: API_PREFIX }));
   if (d.cluster) api.use(storeHealthController({ stores: services.stores, cluster: d.cluster, registry, prefix: API_PREFIX }));
   const usage = new UsageService({ prometheus: config.prometheusUrl ? new HttpPrometheusClient(config.prometheusUrl) : undefined });
   api.use(usageController({ stores: services.stores, usage, registry, prefix: API_PREFIX }));
@@ -309,12 +340,9 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
   const tx = new KnexTransactor(knex);
   const jobs = new AgendaJobQueue();
   const secrets = new SecretBox(config.secretsEncryptionKey);
-  const services = createServices(config, logger, repositories, {
-    tx,
-    jobs,
-    rateLimit: new PostgresCreateRateLimit(knex, config.createRateLimitPerMinute),
-    secrets,
-  });
+  const conn = opts.connections;
+  const rateLimit = new PostgresCreateRateLimit(knex, config.createRateLimitPerMinute);
+  const services = createServices(config, logger, repositories, { tx, jobs, rateLimit, secrets, cluster: conn?.cluster });
   const metrics = new Metrics(() => repositories.stores.countByStatus());
   const webhookDispatcher = new WebhookDispatcher({
     repo: repositories.webhooks,
@@ -325,8 +353,9 @@ export function createPlatform(config: Config, logger: Logger, opts: { knex?: Kn
     logger,
     registry: metrics.registry,
   });
-  const conn = opts.connections;
-  const pipeline = conn ? createPipeline(config, logger, { stores: repositories.stores, tx, audit: services.audit, secrets, metrics, knex, conn }) : undefined;
+  const core = conn ? createPipeline(config, logger, { stores: repositories.stores, tx, audit: services.audit, secrets, metrics, knex, conn }) : undefined;
+  // The worker runs the domain checks too (they need no Git or cluster, only the database and DNS).
+  const pipeline = core && { ...core, jobs: [...core.jobs, ...domainJobs({ domains: services.domains, retryDelayMs: config.pipeline.retryDelayMs })] };
   const registry = new ApiRegistry();
   const app = createHttpApp(config, logger, { knex, repos: repositories, services, metrics, registry, secrets, cluster: conn?.cluster, ui: opts.ui });
   return {

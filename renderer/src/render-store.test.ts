@@ -66,6 +66,27 @@ describe(renderStore.name, () => {
     });
   }
 
+  it('gives the real chart custom domains it puts on the Ingress (rules and the one TLS entry) and a primary WordPress calls home', async () => {
+    const fixture = FIXTURES.find((f) => f.name === 'custom-domains')!;
+    const dir = await mkdtemp(join(tmpdir(), 'render-helm-'));
+    try {
+      const values = renderStore(fixture.store, fixture.settings).find((f) => f.path.endsWith('/values.yaml'))!;
+      await writeFile(join(dir, 'values.yaml'), values.content);
+      const { stdout } = await promisify(execFile)(HELM, ['template', 's', join(ROOT, 'charts/woocommerce-store'), '-f', join(dir, 'values.yaml')], {
+        maxBuffer: 32 * 1024 * 1024,
+      });
+      const ingress = parseAllDocuments(stdout)
+        .map((d) => d.toJS())
+        .find((d) => d?.kind === 'Ingress');
+      const hosts = [fixture.store.domain, ...fixture.store.customDomains!];
+      expect(ingress.spec.tls).toEqual([{ hosts, secretName: `store-${fixture.store.id}-tls` }]);
+      expect(ingress.spec.rules.map((r: { host: string }) => r.host)).toEqual(hosts);
+      expect(stdout).toContain(`define('WP_HOME', 'https://${fixture.store.primaryDomain}')`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is byte-stable: same input, same bytes, whatever the key order of the sealed secrets', () => {
     const reversed: RenderableStore = {
       ...first.store,
@@ -145,6 +166,23 @@ describe(renderStore.name, () => {
     expect(app.metadata.annotations['store-platform.io/attempt']).toBe('2');
     expect(validateApplication(app)).toEqual([]);
     expect(retried[1]).toEqual(renderStore(first.store, SETTINGS)[1]); // values (and secrets) unchanged
+  });
+
+  it('renders verified custom domains as ingress.extraHosts and the primary as store.primaryDomain and the URL; none renders as before', () => {
+    expect(renderStore({ ...first.store, customDomains: [] }, SETTINGS)).toEqual(renderStore(first.store, SETTINGS));
+    const out = renderStore({ ...first.store, customDomains: ['shop.acme.example', 'www.acme.example'], primaryDomain: 'www.acme.example' }, SETTINGS);
+    const values = parse(out[1]!.content);
+    expect(values.ingress.extraHosts).toEqual(['shop.acme.example', 'www.acme.example']);
+    expect(values.store.primaryDomain).toBe('www.acme.example');
+    expect(values.store.domain).toBe(first.store.domain);
+    expect(parse(out[0]!.content).spec.info).toContainEqual({ name: 'URL', value: 'https://www.acme.example' });
+  });
+
+  it('refuses a custom domain that is not a host, repeats the default or itself, and a primary that is not a custom domain', () => {
+    expect(() => renderStore({ ...first.store, customDomains: ['not a host'] }, SETTINGS)).toThrow(RenderError);
+    expect(() => renderStore({ ...first.store, customDomains: [first.store.domain] }, SETTINGS)).toThrow(RenderError);
+    expect(() => renderStore({ ...first.store, customDomains: ['a.example', 'a.example'] }, SETTINGS)).toThrow(RenderError);
+    expect(() => renderStore({ ...first.store, customDomains: ['a.example'], primaryDomain: 'b.example' }, SETTINGS)).toThrow(RenderError);
   });
 
   it('never folds long lines (sealed blobs stay on one line)', () => {

@@ -60,6 +60,13 @@ export interface RenderableStore {
   suspended?: boolean;
   /** The store's plan; absent: the chart's default sizes. */
   plan?: RenderablePlan;
+  /**
+   * Verified custom domains (proved by their owner's TXT record): extra hosts of the store's Ingress and
+   * of its certificate, rendered as `ingress.extraHosts`. The default `domain` always stays.
+   */
+  customDomains?: string[];
+  /** The custom domain the store is shown at (one of customDomains): `store.primaryDomain`, WordPress's home. */
+  primaryDomain?: string;
 }
 
 /** Where and how the stores are rendered. Everything but repoUrl and targetRevision has a default. */
@@ -202,7 +209,7 @@ export function renderStore(store: RenderableStore, settings: RenderSettings): R
       info: [
         { name: 'Store', value: store.name },
         { name: 'Owner', value: store.ownerEmail ?? store.ownerId },
-        { name: 'URL', value: `https://${store.domain}` },
+        { name: 'URL', value: `https://${store.primaryDomain ?? store.domain}` },
         ...(store.plan ? [{ name: 'Plan', value: store.plan.name }] : []),
       ],
     },
@@ -212,11 +219,18 @@ export function renderStore(store: RenderableStore, settings: RenderSettings): R
   for (const key of Object.keys(store.sealedSecrets).sort()) {
     encryptedData[key] = store.sealedSecrets[key] as string;
   }
-  const ingress: Record<string, string> = {};
+  const ingress: Record<string, string | string[]> = {};
   if (s.ingressClassName !== undefined) ingress.className = s.ingressClassName;
   if (s.clusterIssuer !== undefined) ingress.clusterIssuer = s.clusterIssuer;
+  if (store.customDomains?.length) ingress.extraHosts = [...store.customDomains];
   const values = {
-    store: { id: store.id, name: store.name, domain: store.domain, owner: store.ownerId },
+    store: {
+      id: store.id,
+      name: store.name,
+      domain: store.domain,
+      ...(store.primaryDomain ? { primaryDomain: store.primaryDomain } : {}),
+      owner: store.ownerId,
+    },
     secrets: { sealed: { enabled: true, encryptedData } },
     ...(Object.keys(ingress).length > 0 ? { ingress } : {}),
     ...(store.suspended ? { suspended: true } : {}),
@@ -270,6 +284,15 @@ function validate(store: RenderableStore, s: ResolvedRenderSettings): void {
   }
   if (!HOST.test(store.domain)) {
     throw new RenderError(`store ${store.id}: domain ${JSON.stringify(store.domain)} is not a host name`);
+  }
+  for (const host of store.customDomains ?? []) {
+    if (!HOST.test(host) || host === store.domain)
+      throw new RenderError(`store ${store.id}: custom domain ${JSON.stringify(host)} is not a host name of its own`);
+  }
+  if (new Set(store.customDomains ?? []).size !== (store.customDomains ?? []).length)
+    throw new RenderError(`store ${store.id}: a custom domain is listed twice`);
+  if (store.primaryDomain !== undefined && !(store.customDomains ?? []).includes(store.primaryDomain)) {
+    throw new RenderError(`store ${store.id}: the primary domain ${JSON.stringify(store.primaryDomain)} is not one of its custom domains`);
   }
   if (store.attempt !== undefined && (!Number.isInteger(store.attempt) || store.attempt < 0)) {
     throw new RenderError(`store ${store.id}: attempt must be a non-negative integer`);

@@ -13,6 +13,8 @@ const list = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter(Boolean),
 );
+/** A DNS server for node:dns setServers: IPv4[:port] or [IPv6]:port or a bare IPv6 address. */
+const DNS_SERVER = /^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:.]+\](:\d{1,5})?|[0-9a-fA-F]*:[0-9a-fA-F:.]+)$/;
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
@@ -162,6 +164,18 @@ const EnvSchema = z.object({
   WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
   /** How often an idle worker looks for due webhook deliveries, milliseconds. */
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** DNS servers that check custom-domain TXT records: comma-separated IP[:port] (IPv6 as [addr]:port). Unset: the system's resolvers. */
+  DNS_RESOLVERS: list.pipe(z.array(z.string().regex(DNS_SERVER, 'each DNS resolver is an IP address with an optional :port'))).default([]),
+  /** How long a custom-domain claim stays pending before it expires (default 72 h). */
+  DOMAIN_VERIFICATION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(72 * 3_600_000),
+  /** First interval between checks of a pending domain; it doubles after each check. */
+  DOMAIN_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /** The longest interval between checks of a pending domain (the doubling stops here). */
+  DOMAIN_CHECK_MAX_INTERVAL_MS: z.coerce.number().int().min(100).default(3_600_000),
 });
 
 export type Config = Readonly<{
@@ -241,6 +255,8 @@ export type Config = Readonly<{
     pollIntervalMs: number;
     logRetentionMs: number;
   }>;
+  /** Custom-domain verification: resolvers (empty: the system's), claim lifetime, check back-off. */
+  domains: Readonly<{ resolvers: readonly string[]; verificationTimeoutMs: number; checkIntervalMs: number; maxCheckIntervalMs: number }>;
 }>;
 
 export class ConfigError extends Error {
@@ -396,6 +412,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAgeMs: e.WEBHOOK_MAX_AGE_HOURS * 3_600_000,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
       logRetentionMs: e.WEBHOOK_LOG_RETENTION_DAYS * 86_400_000,
+    }),
+    domains: Object.freeze({
+      resolvers: Object.freeze([...e.DNS_RESOLVERS]),
+      verificationTimeoutMs: e.DOMAIN_VERIFICATION_TIMEOUT_MS,
+      checkIntervalMs: e.DOMAIN_CHECK_INTERVAL_MS,
+      maxCheckIntervalMs: Math.max(e.DOMAIN_CHECK_MAX_INTERVAL_MS, e.DOMAIN_CHECK_INTERVAL_MS),
     }),
   });
 }

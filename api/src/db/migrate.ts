@@ -6,6 +6,7 @@ import * as eventClockTimestamps from './migrations/20261201130000_event_clock_t
 import * as storeGeneration from './migrations/20261202090000_store_generation.ts';
 import * as storePlan from './migrations/20261202100000_store_plan.ts';
 import * as storeSuspension from './migrations/20261202110000_store_suspension.ts';
+import * as storeDomains from './migrations/20261202120000_store_domains.ts';
 import * as webhooks from './migrations/20261202130000_webhooks.ts';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -19,6 +20,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202090000_store_generation', storeGeneration],
   ['20261202100000_store_plan', storePlan],
   ['20261202110000_store_suspension', storeSuspension],
+  ['20261202120000_store_domains', storeDomains],
   ['20261202130000_webhooks', webhooks],
 ];
 

@@ -5,6 +5,7 @@ import { knexOf, type Tx } from '../db/transactor.ts';
 export const JOBS = {
   provisionStore: 'store.provision',
   deleteStore: 'store.delete',
+  verifyDomain: 'domain.verify',
 } as const;
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
 

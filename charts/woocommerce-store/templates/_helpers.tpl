@@ -36,6 +36,18 @@ Helpers of the woocommerce-store chart. Every helper is prefixed with the chart 
 {{- required "store.domain is required" .Values.store.domain -}}
 {{- end -}}
 
+{{/* The host WordPress calls home: store.primaryDomain (a verified custom domain), else store.domain. */}}
+{{- define "woocommerce-store.homeDomain" -}}
+{{- if .Values.store.primaryDomain -}}
+{{- if not (has .Values.store.primaryDomain .Values.ingress.extraHosts) -}}
+{{- fail "store.primaryDomain must be one of ingress.extraHosts" -}}
+{{- end -}}
+{{- .Values.store.primaryDomain -}}
+{{- else -}}
+{{- include "woocommerce-store.domain" . -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Name of the one Secret (contract with the platform: fixed, so strict-scope sealing works). */}}
 {{- define "woocommerce-store.secretName" -}}
 store-secrets
@@ -191,8 +203,8 @@ mysql-probe-password smtp-password
 {{- end }}
 - name: WORDPRESS_CONFIG_EXTRA
   value: |
-    define('WP_HOME', 'https://{{ include "woocommerce-store.domain" . }}');
-    define('WP_SITEURL', 'https://{{ include "woocommerce-store.domain" . }}');
+    define('WP_HOME', 'https://{{ include "woocommerce-store.homeDomain" . }}');
+    define('WP_SITEURL', 'https://{{ include "woocommerce-store.homeDomain" . }}');
     define('FS_METHOD', 'direct');
     // Core lives in the image and plugins change only through the setup run (WP-CLI ignores these):
     // no per-pod write can skew versions between replicas.

@@ -2,6 +2,7 @@
  * Ingress gets its load-balancer address after `ingressAddressMs` (k3s Traefik publishes the node IP);
  * cert-manager's ingress-shim: annotated Ingresses get one Certificate per TLS secret.
  */
+import { kubeTime } from '../cluster-store.ts';
 import type { Controller, ControllerContext } from './controller.ts';
 
 export class IngressController implements Controller {
@@ -23,7 +24,19 @@ export class IngressController implements Controller {
       const issuer = a['cert-manager.io/cluster-issuer'] ?? a['cert-manager.io/issuer'];
       if (!issuer) continue;
       for (const tls of (ing.spec?.tls ?? []) as { hosts?: string[]; secretName?: string }[]) {
-        if (!tls.secretName || this.#c.store.get('cert-manager.io/v1', 'Certificate', ing.metadata.namespace, tls.secretName)) continue;
+        if (!tls.secretName) continue;
+        const existing = this.#c.store.get('cert-manager.io/v1', 'Certificate', ing.metadata.namespace, tls.secretName);
+        if (existing) {
+          // The shim keeps the Certificate in step with the Ingress: new hosts mean a re-issue (Ready False until issued).
+          const hosts = tls.hosts ?? [];
+          if (JSON.stringify(existing.spec?.dnsNames ?? []) === JSON.stringify(hosts)) continue;
+          const updated = this.#c.store.put({ ...existing, spec: { ...existing.spec, dnsNames: hosts } });
+          const message = 'Issuing certificate as the dnsNames of the Ingress changed';
+          this.#c.store.setStatus(updated, {
+            conditions: [{ type: 'Ready', status: 'False', reason: 'Reissuing', message, lastTransitionTime: kubeTime(this.#c.now()), observedGeneration: updated.metadata.generation }],
+          });
+          continue;
+        }
         this.#c.store.create({
           apiVersion: 'cert-manager.io/v1',
           kind: 'Certificate',

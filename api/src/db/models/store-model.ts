@@ -40,4 +40,8 @@ export class StoreModel extends Model {
   declare suspension_reason: string | null;
   /** The store's plan: a name of the operator's plans file (PLANS_FILE). */
   declare plan: string;
+  /** Verified custom domains, in the order they were verified: rendered into the Ingress and its certificate. */
+  declare custom_domains: string[];
+  /** The domain shown as the store's URL (a verified custom domain); null: the default `domain`. */
+  declare primary_domain: string | null;
 }

@@ -40,7 +40,12 @@ export interface ClusterClient {
   sealingCertificate(): Promise<string>;
   /** Ends the watch, if one was started. */
   close(): void;
+  /** A cert-manager Certificate's hosts and Ready condition, or null when it does not exist. */
+  readCertificate(namespace: string, name: string): Promise<CertificateState | null>;
 }
+
+/** The part of a cert-manager Certificate (cert-manager.io/v1) the platform reads. */
+export type CertificateState = { dnsNames: string[]; ready: boolean; message: string | null };
 
 /** Where the sealing certificate comes from: a file, else the controller through the API server. */
 export type SealingCertSource = { certFile?: string; controllerName?: string; controllerNamespace?: string };
@@ -157,6 +162,20 @@ export class KubeClusterClient implements ClusterClient {
     try {
       const ns = await this.core.readNamespace({ name });
       return ns.status?.phase ?? 'Active';
+    } catch (err) {
+      if (err instanceof ApiException && err.code === 404) return null;
+      return wrap(err);
+    }
+  }
+
+  async readCertificate(namespace: string, name: string): Promise<CertificateState | null> {
+    try {
+      const cert = (await this.custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace, plural: 'certificates', name })) as {
+        spec?: { dnsNames?: string[] };
+        status?: { conditions?: Array<{ type: string; status: string; message?: string }> };
+      };
+      const ready = cert.status?.conditions?.find((c) => c.type === 'Ready');
+      return { dnsNames: cert.spec?.dnsNames ?? [], ready: ready?.status === 'True', message: ready?.message ?? null };
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return null;
       return wrap(err);

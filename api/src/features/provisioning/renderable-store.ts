@@ -26,5 +26,7 @@ export function toRenderableStore(row: StoreModel, sealedSecrets: Record<string,
     attempt: row.attempt,
     ...(plan ? { plan } : {}),
     ...(row.suspended_at ? { suspended: true } : {}),
+    ...(row.custom_domains?.length ? { customDomains: [...row.custom_domains] } : {}),
+    ...(row.primary_domain ? { primaryDomain: row.primary_domain } : {}),
   };
 }

@@ -92,6 +92,9 @@ export const canRequestDelete = (s: StoreState): boolean => s.status !== 'Deleti
 /** The delete job removes the store from Git once; after that the status cycle waits for the cluster. */
 export const canRemoveFromGit = (s: StoreState): boolean => s.status === 'Deleting' && s.phase !== 'pruning';
 
+/** Custom domains are added, verified, removed and made primary until the store is being deleted. */
+export const canChangeDomains = (s: StoreState): boolean => s.status !== 'Deleting';
+
 /** A job that gave up marks the store failed — never a Ready or Deleting one. */
 export const canFail = (s: StoreState): boolean => s.status === 'Pending' || s.status === 'Error';
 

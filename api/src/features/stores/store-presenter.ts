@@ -9,6 +9,9 @@ const iso = (d: Date | string | null | undefined): string | null => (d ? new Dat
 
 const hasAccess = (s: StoreModel) => showsAccess({ status: s.status, readyAt: s.ready_at });
 
+/** The host the store is shown at: its primary custom domain, else its default domain. */
+const shownHost = (s: StoreModel) => s.primary_domain ?? s.domain;
+
 /**
  * The fields of a store any caller who may see it gets. Names every field, so no column leaks; typed by
  * the response schema, so a field the OpenAPI document does not describe fails `tsc`.
@@ -22,7 +25,7 @@ export function presentStoreSummary(s: StoreModel): z.infer<typeof StoreSummary>
     phase: s.phase,
     message: s.message,
     plan: s.plan,
-    ...(hasAccess(s) ? { url: `https://${s.domain}` } : {}),
+    ...(hasAccess(s) ? { url: `https://${shownHost(s)}` } : {}),
     ownerId: s.owner_id,
     ...presentSuspension(s),
     createdAt: iso(s.created_at)!,
@@ -34,7 +37,7 @@ export function presentStoreSummary(s: StoreModel): z.infer<typeof StoreSummary>
 export function presentStore(s: StoreModel, credentials?: { username: string; password: string }): z.infer<typeof StoreDetail> {
   return {
     ...presentStoreSummary(s),
-    ...(hasAccess(s) ? { adminUrl: `https://${s.domain}/wp-admin/` } : {}),
+    ...(hasAccess(s) ? { adminUrl: `https://${shownHost(s)}/wp-admin/` } : {}),
     commitSha: s.commit_sha,
     readyAt: iso(s.ready_at),
     ...(credentials && hasAccess(s) ? { credentials } : {}),

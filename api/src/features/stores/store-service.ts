@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../../config/config.ts';
 import { ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, RateLimitedError, ValidationError } from '../../errors/app-error.ts';
 import type { Actor } from '../../auth/actor.ts';
-import type { Transactor } from '../../db/transactor.ts';
+import type { Transactor, Tx } from '../../db/transactor.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { UserRepository } from '../users/user-repository.ts';
 import { nameAndDomainProblems } from './domain-policy.ts';
@@ -29,6 +29,8 @@ type Deps = {
   tx: Transactor;
   rateLimit: CreateRateLimit;
   config: Pick<Config, 'baseDomain' | 'defaultStoreQuota' | 'reservedNames' | 'plans' | 'quotaMode'>;
+  /** True when another store holds the domain as a verified custom domain (features/domains). */
+  customDomainTaken?: (domain: string, tx: Tx) => Promise<boolean>;
 };
 
 /**
@@ -44,6 +46,7 @@ export class StoreService {
   private readonly tx: Transactor;
   private readonly rateLimit: CreateRateLimit;
   private readonly config: Deps['config'];
+  private readonly customDomainTaken: NonNullable<Deps['customDomainTaken']>;
 
   constructor(deps: Deps) {
     this.stores = deps.stores;
@@ -53,6 +56,7 @@ export class StoreService {
     this.tx = deps.tx;
     this.rateLimit = deps.rateLimit;
     this.config = deps.config;
+    this.customDomainTaken = deps.customDomainTaken ?? (async () => false);
   }
 
   /**
@@ -150,7 +154,7 @@ export class StoreService {
             ? `A ${n.plan} store counts ${quotaAmount(mode, adds)}; you use ${used} of your ${quotaAmount(mode, limit)}. Delete a store or choose a smaller plan.`
             : undefined,
         );
-      if (await this.stores.findByDomain(n.domain, tx)) throw StoreService.domainTaken(n.domain);
+      if ((await this.stores.findByDomain(n.domain, tx)) || (await this.customDomainTaken(n.domain, tx))) throw StoreService.domainTaken(n.domain);
       const store = await this.stores.insert({ owner_id: actor.userId, name: n.name, domain: n.domain, plan: n.plan }, tx);
       if (!store) throw StoreService.domainTaken(n.domain);
       await this.stores.addEvent(store.id, { status: 'Pending', phase: 'queued', reason: 'Created', message: 'Store requested; waiting for a worker.' }, tx);

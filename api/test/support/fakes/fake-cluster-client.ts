@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ArgoApplication } from '../../../src/features/provisioning/application-status.ts';
 import { applicationFingerprint, type InformerStats, type StoreApplications } from '../../../src/features/provisioning/application-informer.ts';
-import { ClusterUnavailableError, STORE_ID_LABEL, type ClusterClient } from '../../../src/features/provisioning/cluster-client.ts';
+import { ClusterUnavailableError, STORE_ID_LABEL, type CertificateState, type ClusterClient } from '../../../src/features/provisioning/cluster-client.ts';
 
 /**
  * The Applications by name; every set/delete/clear is what a watch would deliver, so the fake informer
@@ -82,6 +82,8 @@ export class FakeClusterClient implements ClusterClient {
   readonly apps = new FakeApplications();
   readonly pods = new Map<string, V1Pod[]>();
   readonly namespaces = new Map<string, string>();
+  /** cert-manager Certificates by `<namespace>/<name>`. */
+  readonly certificates = new Map<string, CertificateState>();
   readonly refreshed: string[] = [];
   readonly podReads: string[] = [];
   readonly informer = new FakeStoreApplications(this);
@@ -117,6 +119,10 @@ export class FakeClusterClient implements ClusterClient {
     this.check();
     this.sealingCertFetches += 1;
     return this.sealingPem;
+  }
+  async readCertificate(namespace: string, name: string) {
+    this.check();
+    return this.certificates.get(`${namespace}/${name}`) ?? null;
   }
   async listPods(namespace: string) {
     this.check();

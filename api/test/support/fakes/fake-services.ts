@@ -25,6 +25,10 @@ import { FakeCreateRateLimit } from './fake-create-rate-limit.ts';
 import { FakeRepoWriter } from './fake-repo-writer.ts';
 import { quotaUsed } from '../../../src/features/plans/store-quota.ts';
 import { FakeClusterClient } from './fake-cluster-client.ts';
+import { FakeDomainRepository } from './fake-domain-repository.ts';
+import { FakeTxtResolver } from './fake-txt-resolver.ts';
+import { DomainService } from '../../../src/features/domains/domain-service.ts';
+import type { DomainEvent } from '../../../src/features/domains/domain-events.ts';
 
 let sealingKey: string | undefined;
 /** An RSA public key to seal with (the renderer accepts a key as well as a certificate). */
@@ -42,7 +46,13 @@ export function createFakeServices(
 ) {
   const config: Config = loadConfig({ DATABASE_URL: 'postgres://unused/unused', NODE_ENV: 'test', BASE_DOMAIN: 'shops.example.net', ...opts.env });
   const logger = pino({ level: 'silent' });
-  const repos = { stores: new FakeStoreRepository(), users: new FakeUserRepository(), apiKeys: new FakeApiKeyRepository(), audit: new FakeAuditRepository() };
+  const repos = {
+    stores: new FakeStoreRepository(),
+    users: new FakeUserRepository(),
+    apiKeys: new FakeApiKeyRepository(),
+    audit: new FakeAuditRepository(),
+    domains: new FakeDomainRepository(),
+  };
   const tx = new FakeTransactor();
   const jobs = new FakeJobQueue();
   const rateLimit = new FakeCreateRateLimit(opts.createsPerMinute);
@@ -56,7 +66,16 @@ export function createFakeServices(
   const ancestry = new Map<string, Set<string>>();
   cluster.sealingPem = sealingPem();
 
-  const stores = new StoreService({ stores: repos.stores, users: repos.users, jobs, audit, tx, rateLimit, config });
+  const stores = new StoreService({
+    stores: repos.stores,
+    users: repos.users,
+    jobs,
+    audit,
+    tx,
+    rateLimit,
+    config,
+    customDomainTaken: async (domain) => (await repos.domains.findVerified(domain)) !== undefined,
+  });
   const suspensions = new StoreSuspensionService({ stores: repos.stores, visibility: stores, jobs, audit, tx });
   const users = new UserService({
     users: repos.users,
@@ -99,6 +118,23 @@ export function createFakeServices(
     },
   });
 
+  /** The domain service's clock, moved by tests (claims expire by it). */
+  const clock = { ms: Date.parse('2026-12-01T12:00:00Z') };
+  const dns = new FakeTxtResolver();
+  const domainEvents: DomainEvent[] = [];
+  const domains = new DomainService({
+    domains: repos.domains,
+    stores: repos.stores,
+    jobs,
+    tx,
+    audit,
+    resolver: dns,
+    events: { publish: async (_tx, e) => void domainEvents.push(e) },
+    cluster,
+    settings: { baseDomain: config.baseDomain, reservedNames: config.reservedNames, ...config.domains },
+    now: () => new Date(clock.ms),
+  });
+
   const actors = {
     /** A user who exists in the fake user table. */
     async user(email = `u${repos.users.rows.size + 1}@example.com`, role: Actor['role'] = 'user'): Promise<Actor> {
@@ -121,7 +157,10 @@ export function createFakeServices(
     pullRequestState,
     ancestry,
     sealingCertFetches: () => cluster.sealingCertFetches,
-    services: { stores, suspensions, users, apiKeys, provision, status, planChanges },
+    clock,
+    dns,
+    domainEvents,
+    services: { stores, suspensions, users, apiKeys, provision, status, planChanges, domains },
     actors,
   };
 }

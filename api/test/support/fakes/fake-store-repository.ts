@@ -39,6 +39,8 @@ export class FakeStoreRepository implements StoreRepository {
       suspended_by_kind: null,
       suspension_reason: null,
       plan: 'small',
+      custom_domains: [],
+      primary_domain: null,
       ...row,
     });
     this.rows.set(store.id, store);
