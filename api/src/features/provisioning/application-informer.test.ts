@@ -52,7 +52,7 @@ async function setup() {
     await state.sim.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   });
-  return { dir, state, informer, port: Number(new URL(first.url).port) };
+  return { dir, state, informer, client, port: Number(new URL(first.url).port) };
 }
 
 describe(ApplicationInformer.name, () => {
@@ -140,5 +140,19 @@ describe(ApplicationInformer.name, () => {
     addApp(state.sim, 'new');
     await waitFor('the relist', () => informer.stats.relists > 0 && informer.get('new') !== undefined && informer.get('s0') === undefined);
     expect(informer.takeChanged().size).toBe(21);
+  });
+
+  it('after an outage the next synced() (the next status cycle) retries at once, whatever the back-off has grown to', async () => {
+    const { dir, state, client, port } = await setup();
+    addApp(state.sim, 'a');
+    await state.sim.stop();
+    // Its own informer over the same API, with a back-off longer than the test may wait.
+    const source = (client as unknown as { listWatch(): ConstructorParameters<typeof ApplicationInformer>[0] }).listWatch();
+    const informer = new ApplicationInformer(source, { initialBackoffMs: 600_000, maxBackoffMs: 600_000 });
+    cleanups.push(() => informer.stop());
+    await expect(informer.synced()).rejects.toMatchObject({ name: 'ClusterUnavailableError' });
+    state.sim = await sim(dir, port);
+    await informer.synced();
+    expect(informer.get('a')?.metadata.name).toBe('store-a');
   });
 });

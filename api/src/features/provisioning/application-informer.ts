@@ -125,6 +125,7 @@ export class ApplicationInformer implements StoreApplications {
   private timer: NodeJS.Timeout | undefined;
   private current: { stop(): void } | undefined;
   private stopped = false;
+  private inFlight = false;
   readonly stats: InformerStats = { lists: 0, watches: 0, events: 0, relists: 0, bookmarks: 0 };
 
   constructor(source: ListWatchSource, options: InformerOptions = {}) {
@@ -133,13 +134,14 @@ export class ApplicationInformer implements StoreApplications {
   }
 
   synced(): Promise<void> {
-    if (this.state === 'idle') {
-      this.state = 'starting';
-      void this.run();
-    }
+    if (this.stopped) return Promise.reject(new ClusterUnavailableError('the Application watch was stopped'));
     if (this.state === 'synced') return Promise.resolve();
-    if (this.state === 'failing') return Promise.reject(this.unavailable());
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.state === 'idle') this.state = 'starting';
+    // Failing: the caller's rhythm (the status cycle) is a retry too, so an outage that ends is noticed
+    // at the next cycle, not only after the back-off that grew meanwhile.
+    const waiting = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.attempt();
+    return waiting;
   }
 
   get(storeId: string): ArgoApplication | undefined {
@@ -189,9 +191,20 @@ export class ApplicationInformer implements StoreApplications {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.run();
+      this.attempt();
     }, delayMs);
     this.timer.unref();
+  }
+
+  /** Starts a step unless one is under way or a watch is open. */
+  private attempt(): void {
+    if (this.inFlight || this.current || this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.inFlight = true;
+    void this.run().finally(() => {
+      this.inFlight = false;
+    });
   }
 
   /** One step: list when there is no usable resourceVersion, then watch from it. */
