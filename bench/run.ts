@@ -7,12 +7,12 @@
 //   npm run bench -- --row 1,2 --stores 10000      some rows; sizes as flags (see each row's num() calls)
 //   npm run bench -- --smoke                       tiny sizes, 1 round (bench/bench-smoke.test.ts runs it)
 //
-// Flags: --rounds N, --out FILE, --row LIST; row 1 --stores --stores-per-user --connections --duration(s);
+// Flags: --rounds N, --out FILE, --row LIST, --merge FILE (keep that file's other rows); row 1 --stores --stores-per-user --connections --duration(s);
 // row 2 --creates --create-concurrency; row 3 --commit-rounds; row 4 --burst --burst-timeout(s)
 // --variants one-process,two-processes --baseline-commits; row 5 --folders --folders-baseline --runs;
 // row 6 --applications; row 7 --renders; row 9 --rss-stores.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, release, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,16 @@ const machine = {
 log(`rows ${wanted.join(',')}, ${rounds} round(s)${smoke ? ', smoke sizes' : ''}; ${machine.cpus} cpus, load ${machine.loadAverageStart.join(' ')}`);
 
 const results = new Map<number, RowResult>();
+// --merge FILE: rows of an earlier results.json that this run does not redo are kept (each says so).
+const carried: RowResult[] = [];
+let carriedFrom: unknown;
+if (flags.merge) {
+  const earlier = JSON.parse(readFileSync(resolve(flags.merge), 'utf8')) as { machine: { date: string; gitSha: string }; rows: RowResult[] };
+  carriedFrom = earlier.machine;
+  for (const r of earlier.rows)
+    if (!wanted.includes(r.row))
+      carried.push({ ...r, notes: [...r.notes, `from an earlier run (${earlier.machine.date}, git ${earlier.machine.gitSha.slice(0, 12)})`] });
+}
 async function attempt(row: number, fn: () => Promise<RowResult | RowResult[]>) {
   const t0 = Date.now();
   log(`row ${row}: ${ROW_NAMES[row]}`);
@@ -107,7 +117,15 @@ async function attempt(row: number, fn: () => Promise<RowResult | RowResult[]>) 
 function writeResults() {
   machine.loadAverageEnd = loadavg().map((x) => Number(x.toFixed(2)));
   const rows = [...new Set(wanted)].sort((x, y) => x - y).map((w) => results.get(w) ?? failedRow(w, ROW_NAMES[w]!, new Error('not run')));
-  const doc = { machine, smoke, rounds, durationSeconds: Math.round((Date.now() - started) / 1000), rows };
+  const all = [...rows, ...carried.filter((c) => !wanted.includes(c.row))].sort((x, y) => x.row - y.row);
+  const doc = {
+    machine,
+    smoke,
+    rounds,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    rows: all,
+    ...(carried.length ? { mergedFrom: carriedFrom } : {}),
+  };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(doc, null, 2) + '\n');
   return doc;
