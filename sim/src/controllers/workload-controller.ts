@@ -55,6 +55,9 @@ export class WorkloadController implements Controller {
               : { 'pod-template-hash': hash };
           failure = this.#c.createPod(d, name, d.spec?.template, labels, kind === 'Deployment' ? `${rsName}-` : undefined);
           if (failure) break;
+          // Scaling up the newest ReplicaSet is progress (Kubernetes' "Progressing deployment"): a scale
+          // from zero (a resumed store) gets its own deadline, not what is left of the first rollout's.
+          this.#progressAt.set(progressKey, this.#c.now());
           pods = this.#c.ownedPods(d).filter((p) => !p.metadata.deletionTimestamp);
         }
         for (const extra of pods.slice(replicas)) this.#c.store.delete('v1', 'Pod', extra.metadata.namespace, extra.metadata.name);

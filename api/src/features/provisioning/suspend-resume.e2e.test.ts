@@ -59,7 +59,7 @@ describe('suspend and resume, end to end (real PostgreSQL, git http-backend, hel
     expect(h.sim.store.get('autoscaling/v2', 'HorizontalPodAutoscaler', ns(id), 'store-wordpress')).toBeUndefined();
     expect(h.sim.store.get('batch/v1', 'CronJob', ns(id), 'store-cron')!.spec.suspend).toBe(true);
     expect(holdingPage(id)).toBeDefined();
-    expect(h.sim.store.get('v1', 'ConfigMap', ns(id), 'store-paused')!.data['index.html']).toContain('This store is paused');
+    expect((h.sim.store.get('v1', 'ConfigMap', ns(id), 'store-paused')!.data as Record<string, string>)['index.html']).toContain('This store is paused');
     expect(podsOf(id, 'paused').map((p) => p.status?.phase)).toEqual(['Running']);
     expect(ingressBackend(id)).toBe('store-paused');
     expect(pvcUids(id)).toEqual(pvcs);
