@@ -33,6 +33,8 @@ export type ClaimedDelivery = {
   attempt: number;
   created_at: Date;
   endpoint_id: string;
+  /** Its chain within the endpoint (the store id, else the event id). */
+  ordering_key: string;
   url: string;
   secret_enc: string;
   event_id: string;

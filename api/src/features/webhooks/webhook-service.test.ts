@@ -68,12 +68,17 @@ describe(WebhookService.name, () => {
   it('returns a whsec_ secret once, keeps it only sealed to the endpoint, and audits the creation', async () => {
     const { f, repo, webhooks } = setUp();
     const actor = await f.actors.user();
-    const { endpoint, secret } = await webhooks.create(actor, { url: 'https://hooks.example.com/in', events: ['store.ready', 'store.ready', 'store.error'] });
+    const { endpoint, secret } = await webhooks.create(actor, {
+      url: 'https://hooks.example.com/in?token=t0p',
+      events: ['store.ready', 'store.ready', 'store.error'],
+    });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(endpoint.events).toEqual(['store.ready', 'store.error']);
     expect(JSON.stringify([...repo.endpoints.values()])).not.toContain(secret.slice(6));
     expect(f.secrets.open(repo.endpoints.get(endpoint.id)!.secret_enc, secretContext(endpoint.id))).toBe(secret);
     expect(f.repos.audit.rows.at(-1)).toMatchObject({ action: 'webhook.create', user_id: actor.userId, resource: `webhook:${endpoint.id}` });
+    // A token in the URL's query stays out of the audit trail.
+    expect(f.repos.audit.rows.at(-1)!.details).toEqual({ url: 'https://hooks.example.com/in?…', events: ['store.ready', 'store.error'] });
   });
 
   it('refuses loopback, private and unresolvable hosts with the reason (422), storing nothing; the operator flag allows them', async () => {

@@ -11,6 +11,12 @@ import type { WebhookEventType } from './webhook-events.ts';
 /** The additional data an endpoint's sealed secret is bound to (a blob moved to another endpoint does not open). */
 export const secretContext = (endpointId: string) => `webhook:${endpointId}`;
 
+/** A URL as the audit trail and logs keep it: without its query string or fragment (they may carry a token). */
+const redacted = (url: string) => {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}${u.search || u.hash ? '?…' : ''}`;
+};
+
 /** Deliveries shown in an endpoint's log. */
 export const DELIVERY_LOG_LIMIT = 50;
 
@@ -50,7 +56,7 @@ export class WebhookService {
       outcome: 'success',
       actor,
       resource: `webhook:${id}`,
-      details: { url: input.url, events: endpoint.events },
+      details: { url: redacted(input.url), events: endpoint.events },
     });
     return { endpoint, secret };
   }
@@ -70,7 +76,7 @@ export class WebhookService {
   async delete(actor: Actor, id: string): Promise<void> {
     const endpoint = await this.get(actor, id);
     await this.repo.deleteEndpoint(endpoint.id);
-    await this.audit.record({ action: 'webhook.delete', outcome: 'success', actor, resource: `webhook:${id}`, details: { url: endpoint.url } });
+    await this.audit.record({ action: 'webhook.delete', outcome: 'success', actor, resource: `webhook:${id}`, details: { url: redacted(endpoint.url) } });
   }
 
   async deliveries(actor: Actor, id: string): Promise<Array<WebhookDeliveryRow & { log: WebhookAttemptRow[] }>> {

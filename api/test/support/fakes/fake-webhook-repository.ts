@@ -90,6 +90,7 @@ export class FakeWebhookRepository implements WebhookRepository {
         attempt: d.attempts,
         created_at: d.created_at,
         endpoint_id: p.id,
+        ordering_key: d.ordering_key,
         url: p.url,
         secret_enc: p.secret_enc,
         event_id: ev.id,
