@@ -51,7 +51,7 @@ import type { JobDefinition } from './jobs/create-worker.ts';
 import { HttpPrometheusClient } from './features/usage/prometheus-client.ts';
 import { UsageService } from './features/usage/usage-service.ts';
 import { usageController } from './features/usage/usage-controller.ts';
-import { PgWebhookRepository, type WebhookRepository } from './features/webhooks/webhook-repository.ts';
+import { PgWebhookRepository, enqueueWebhookEvent, type WebhookRepository } from './features/webhooks/webhook-repository.ts';
 import { WebhookOutbox } from './features/webhooks/webhook-outbox.ts';
 import { WebhookService } from './features/webhooks/webhook-service.ts';
 import { WebhookDispatcher } from './features/webhooks/webhook-dispatcher.ts';
@@ -66,7 +66,6 @@ import { DomainService } from './features/domains/domain-service.ts';
 import { domainController } from './features/domains/domain-controller.ts';
 import { domainJobs } from './features/domains/domain-jobs.ts';
 import { DnsTxtResolver } from './features/domains/txt-resolver.ts';
-import { NO_DOMAIN_EVENTS } from './features/domains/domain-events.ts';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
@@ -173,8 +172,8 @@ export function createServices(
     tx: deps.tx,
     audit,
     resolver: new DnsTxtResolver({ servers: config.domains.resolvers }),
-    // The webhook outbox plugs in here: { publish: (tx, e) => enqueueWebhookEvent(tx, e) }.
-    events: NO_DOMAIN_EVENTS,
+    // domain.verified goes to the webhook outbox in the verification's own transaction
+    events: { publish: async (tx, e) => void (await enqueueWebhookEvent(tx, e)) },
     cluster: deps.cluster,
     settings: { baseDomain: config.baseDomain, reservedNames: config.reservedNames, ...config.domains },
   });

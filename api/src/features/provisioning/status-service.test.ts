@@ -199,7 +199,7 @@ describe(StatusService.name, () => {
       const s = stores[1]!;
       // A retry committed again: the row changed, the Application did not (yet).
       await f.repos.stores.transition(s.id, { status: 'Pending', phase: 'committed', reason: 'Retried' });
-      await f.repos.stores.markCommitted(s.id, { sha: 'f'.repeat(40) });
+      await f.repos.stores.markCommitted(s.id, { sha: 'f'.repeat(40), generation: 1 });
       expect(await f.services.status.cycle()).toMatchObject({ checked: 1 });
       expect(await state(f, s.id)).toBe('Pending/syncing');
     });
