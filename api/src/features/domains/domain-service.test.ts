@@ -214,4 +214,27 @@ describe(DomainService.name, () => {
     const err = await rejection(services.stores.create(other, { name: 'copycat', domain: 'shop.bakery.example' }));
     expect(err).toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'domain', code: 'domain_taken' })] });
   });
+
+  it('refuses <name>.<BASE_DOMAIN> as a custom domain when it is not the store’s own default (it is the platform’s)', async () => {
+    const { domains, owner, repos } = await setup();
+    const custom = repos.stores.seed({ owner_id: owner.userId, name: 'corner', domain: 'corner.example', status: 'Ready', phase: 'ready' });
+    expect(await rejection(domains.add(owner, custom.id, 'corner.shops.example.net'))).toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ code: 'domain_reserved' })],
+    });
+  });
+
+  it('verifying for a store in Error keeps its status and failure message (the change waits for the retry’s commit)', async () => {
+    const { domains, owner, repos, dns } = await setup();
+    const broken = repos.stores.seed({ owner_id: owner.userId, name: 'broken', status: 'Error', phase: 'failed', message: 'Sync failed: quota exceeded' });
+    const claim = await domains.add(owner, broken.id, 'broken.example');
+    dns.publish(challengeName(claim.domain), claim.token);
+    await domains.checkNow(owner, broken.id, claim.domain);
+    expect(repos.stores.rows.get(broken.id)!).toMatchObject({
+      status: 'Error',
+      phase: 'failed',
+      message: 'Sync failed: quota exceeded',
+      custom_domains: ['broken.example'],
+    });
+  });
 });

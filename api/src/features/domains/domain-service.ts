@@ -54,7 +54,9 @@ export const certificateOf = (storeId: string) => ({ namespace: storeResourceNam
  * Custom domains with proof of ownership. A claim gets a random token to publish as a TXT record; a job
  * checks it with back-off until it matches (verified) or the claim's time runs out (expired). Verifying,
  * removing a verified domain and switching the primary change the store's desired state: each is ONE
- * transaction that bumps the store's generation and enqueues the committer (one commit).
+ * transaction that bumps the store's generation, adds a timeline event and enqueues the committer (one
+ * commit). The store keeps its status, phase and message: it serves throughout (a failure reason stays
+ * shown), and each domain's certificate status says how far the rollout is.
  */
 export class DomainService {
   private readonly domains: DomainRepository;
@@ -110,6 +112,13 @@ export class DomainService {
     const store = await this.visibleStore(actor, storeId, 'domains');
     const refused = nameAndDomainProblems({ name: store.name, domain }, this.settings);
     const policy = refused.filter((p) => p.field === 'domain');
+    // The store-create rule lets a store keep `<name>.<BASE_DOMAIN>`; as a custom domain it is the platform's too.
+    if (!policy.length && domain.endsWith(`.${this.settings.baseDomain}`) && domain !== store.domain)
+      policy.push({
+        field: 'domain',
+        message: `Domains under ${this.settings.baseDomain} are the platform's; use a domain of your own.`,
+        code: 'domain_reserved',
+      });
     if (policy.length) throw new ValidationError(policy, policy.map((p) => p.message).join(' '));
     if (domain === store.domain) throw new ConflictError('domain_exists', `${domain} is this store's default domain already.`);
     const claim = await this.tx.run(async (tx) => {
@@ -263,7 +272,7 @@ export class DomainService {
       }
       const failed = await this.domains.failOtherPending(cur.domain, cur.id, LOST, tx);
       await this.stores.bumpGeneration(store.id, tx, { custom_domains: [...store.custom_domains.filter((d) => d !== cur.domain), cur.domain] });
-      await this.stores.transition(
+      await this.stores.addEvent(
         store.id,
         {
           status: store.status,
@@ -318,7 +327,7 @@ export class DomainService {
         custom_domains: store.custom_domains.filter((d) => d !== domain),
         ...(store.primary_domain === domain ? { primary_domain: null } : {}),
       });
-      await this.stores.transition(
+      await this.stores.addEvent(
         store.id,
         { status: store.status, phase: store.phase, reason: 'DomainRemoved', message: `Removing ${domain} from the store’s Ingress and certificate.` },
         tx,
@@ -347,7 +356,7 @@ export class DomainService {
       if (next === store.primary_domain) return false;
       if (!canChangeDomains(store)) throw new ConflictError('store_deleting', 'The store is being deleted; its domains can no longer change.');
       await this.stores.bumpGeneration(store.id, tx, { primary_domain: next });
-      await this.stores.transition(
+      await this.stores.addEvent(
         store.id,
         { status: store.status, phase: store.phase, reason: 'PrimaryDomainChanged', message: `The store’s address is now ${next ?? store.domain}.` },
         tx,
