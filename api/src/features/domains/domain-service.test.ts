@@ -237,4 +237,18 @@ describe(DomainService.name, () => {
       custom_domains: ['broken.example'],
     });
   });
+
+  it('the sweep expires overdue claims even when no check of theirs is left to run; others stay', async () => {
+    const { domains, owner, store, clock, config, repos, jobs } = await setup();
+    const old = await domains.add(owner, store.id, 'old.bakery.example');
+    jobs.jobs.length = 0; // its chain of checks is gone
+    clock.ms += config.domains.verificationTimeoutMs / 2;
+    const fresh = await domains.add(owner, store.id, 'fresh.bakery.example');
+    expect(await domains.expireOverdue()).toBe(0);
+    clock.ms += config.domains.verificationTimeoutMs / 2;
+    expect(await domains.expireOverdue()).toBe(1);
+    expect((await repos.domains.findById(old.id))!.status).toBe('expired');
+    expect((await repos.domains.findById(fresh.id))!.status).toBe('pending');
+    expect(repos.audit.rows.filter((r) => r.action === 'domain.expired')).toHaveLength(1);
+  });
 });

@@ -214,20 +214,39 @@ export class DomainService {
     await this.check(claim, true);
   }
 
-  private async expire(claim: StoreDomainRow): Promise<void> {
+  private expiryReason(): string {
     const hours = Math.round((this.settings.verificationTimeoutMs / 3_600_000) * 10) / 10;
-    await this.tx.run(async (tx) => {
+    return `Not verified within ${hours} h; the domain is free again. Add it again for a new token.`;
+  }
+
+  private async expire(claim: StoreDomainRow): Promise<void> {
+    const ended = await this.tx.run(async (tx) => {
       const cur = await this.domains.lockById(claim.id, tx);
-      if (cur?.status !== 'pending') return;
-      await this.domains.end(cur.id, 'expired', `Not verified within ${hours} h; the domain is free again. Add it again for a new token.`, tx);
+      if (cur?.status !== 'pending') return false;
+      await this.domains.end(cur.id, 'expired', this.expiryReason(), tx);
+      return true;
     });
-    await this.audit.record({
+    if (ended) await this.auditExpired(claim);
+  }
+
+  private auditExpired(claim: Pick<StoreDomainRow, 'store_id' | 'domain'>): Promise<void> {
+    return this.audit.record({
       action: 'domain.expired',
       outcome: 'failure',
       storeId: claim.store_id,
       resource: `store:${claim.store_id}`,
       details: { domain: claim.domain },
     });
+  }
+
+  /**
+   * The sweep (a recurring job): expires every pending claim past its deadline, so a claim whose chain
+   * of checks broke (a job that gave up during a database outage) still ends, and its domain is free.
+   */
+  async expireOverdue(): Promise<number> {
+    const expired = await this.domains.expireOverdue(this.now(), this.expiryReason());
+    for (const claim of expired) await this.auditExpired(claim);
+    return expired.length;
   }
 
   /** One check: the lookup, then (one transaction) the outcome recorded and the next check scheduled, or the verification. */
