@@ -176,7 +176,8 @@ export class DomainService {
 
   private view(store: StoreModel, c: StoreDomainRow, cert: CertificateState | null | undefined): DomainView {
     // A pending claim past its deadline is expired even before the job has said so.
-    const claim = c.status === 'pending' && c.expires_at.getTime() <= this.now().getTime() ? { ...c, status: 'expired' as const } : c;
+    const claim =
+      c.status === 'pending' && c.expires_at.getTime() <= this.now().getTime() ? { ...c, status: 'expired' as const, reason: this.expiryReason() } : c;
     return { claim, primary: store.primary_domain === c.domain, certificate: DomainService.certificateStatus(claim, cert) };
   }
 
