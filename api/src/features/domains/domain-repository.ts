@@ -54,6 +54,8 @@ export interface DomainRepository {
   /** Fails every other pending claim of the domain (another store verified it); the claims failed. */
   failOtherPending(domain: string, winnerId: string, reason: string, tx: Tx): Promise<StoreDomainRow[]>;
   remove(id: string, tx: Tx): Promise<boolean>;
+  /** Expires every pending claim whose deadline has passed by `now`; the claims expired. */
+  expireOverdue(now: Date, reason: string): Promise<StoreDomainRow[]>;
 }
 
 /** The DomainRepository over PostgreSQL. */
@@ -146,5 +148,9 @@ export class PgDomainRepository implements DomainRepository {
 
   async remove(id: string, tx: Tx): Promise<boolean> {
     return (await this.q(tx).where({ id }).delete()) === 1;
+  }
+
+  async expireOverdue(now: Date, reason: string): Promise<StoreDomainRow[]> {
+    return this.q().where({ status: 'pending' }).andWhere('expires_at', '<=', now).update({ status: 'expired', reason }).returning('*');
   }
 }

@@ -124,7 +124,7 @@ describe(DomainService.name, () => {
     const { domains, owner, store, runChecks, clock, config, repos } = await setup();
     const claim = await domains.add(owner, store.id, 'shop.bakery.example');
     clock.ms += config.domains.verificationTimeoutMs;
-    expect((await domains.list(owner, store.id))[0]!.claim.status).toBe('expired'); // shown as expired before the job runs
+    expect((await domains.list(owner, store.id))[0]!.claim).toMatchObject({ status: 'expired', reason: expect.stringContaining('72 h') }); // shown as expired before the job runs
     await runChecks();
     expect((await repos.domains.findById(claim.id))!).toMatchObject({ status: 'expired', reason: expect.stringContaining('72 h') });
     expect(await rejection(domains.checkNow(owner, store.id, claim.domain))).toMatchObject({ status: 409, code: 'claim_ended' });
@@ -213,5 +213,42 @@ describe(DomainService.name, () => {
     const other = await actors.user();
     const err = await rejection(services.stores.create(other, { name: 'copycat', domain: 'shop.bakery.example' }));
     expect(err).toMatchObject({ status: 422, errors: [expect.objectContaining({ field: 'domain', code: 'domain_taken' })] });
+  });
+
+  it('refuses <name>.<BASE_DOMAIN> as a custom domain when it is not the store’s own default (it is the platform’s)', async () => {
+    const { domains, owner, repos } = await setup();
+    const custom = repos.stores.seed({ owner_id: owner.userId, name: 'corner', domain: 'corner.example', status: 'Ready', phase: 'ready' });
+    expect(await rejection(domains.add(owner, custom.id, 'corner.shops.example.net'))).toMatchObject({
+      status: 422,
+      errors: [expect.objectContaining({ code: 'domain_reserved' })],
+    });
+  });
+
+  it('verifying for a store in Error keeps its status and failure message (the change waits for the retry’s commit)', async () => {
+    const { domains, owner, repos, dns } = await setup();
+    const broken = repos.stores.seed({ owner_id: owner.userId, name: 'broken', status: 'Error', phase: 'failed', message: 'Sync failed: quota exceeded' });
+    const claim = await domains.add(owner, broken.id, 'broken.example');
+    dns.publish(challengeName(claim.domain), claim.token);
+    await domains.checkNow(owner, broken.id, claim.domain);
+    expect(repos.stores.rows.get(broken.id)!).toMatchObject({
+      status: 'Error',
+      phase: 'failed',
+      message: 'Sync failed: quota exceeded',
+      custom_domains: ['broken.example'],
+    });
+  });
+
+  it('the sweep expires overdue claims even when no check of theirs is left to run; others stay', async () => {
+    const { domains, owner, store, clock, config, repos, jobs } = await setup();
+    const old = await domains.add(owner, store.id, 'old.bakery.example');
+    jobs.jobs.length = 0; // its chain of checks is gone
+    clock.ms += config.domains.verificationTimeoutMs / 2;
+    const fresh = await domains.add(owner, store.id, 'fresh.bakery.example');
+    expect(await domains.expireOverdue()).toBe(0);
+    clock.ms += config.domains.verificationTimeoutMs / 2;
+    expect(await domains.expireOverdue()).toBe(1);
+    expect((await repos.domains.findById(old.id))!.status).toBe('expired');
+    expect((await repos.domains.findById(fresh.id))!.status).toBe('pending');
+    expect(repos.audit.rows.filter((r) => r.action === 'domain.expired')).toHaveLength(1);
   });
 });

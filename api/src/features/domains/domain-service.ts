@@ -54,7 +54,9 @@ export const certificateOf = (storeId: string) => ({ namespace: storeResourceNam
  * Custom domains with proof of ownership. A claim gets a random token to publish as a TXT record; a job
  * checks it with back-off until it matches (verified) or the claim's time runs out (expired). Verifying,
  * removing a verified domain and switching the primary change the store's desired state: each is ONE
- * transaction that bumps the store's generation and enqueues the committer (one commit).
+ * transaction that bumps the store's generation, adds a timeline event and enqueues the committer (one
+ * commit). The store keeps its status, phase and message: it serves throughout (a failure reason stays
+ * shown), and each domain's certificate status says how far the rollout is.
  */
 export class DomainService {
   private readonly domains: DomainRepository;
@@ -110,6 +112,13 @@ export class DomainService {
     const store = await this.visibleStore(actor, storeId, 'domains');
     const refused = nameAndDomainProblems({ name: store.name, domain }, this.settings);
     const policy = refused.filter((p) => p.field === 'domain');
+    // The store-create rule lets a store keep `<name>.<BASE_DOMAIN>`; as a custom domain it is the platform's too.
+    if (!policy.length && domain.endsWith(`.${this.settings.baseDomain}`) && domain !== store.domain)
+      policy.push({
+        field: 'domain',
+        message: `Domains under ${this.settings.baseDomain} are the platform's; use a domain of your own.`,
+        code: 'domain_reserved',
+      });
     if (policy.length) throw new ValidationError(policy, policy.map((p) => p.message).join(' '));
     if (domain === store.domain) throw new ConflictError('domain_exists', `${domain} is this store's default domain already.`);
     const claim = await this.tx.run(async (tx) => {
@@ -167,7 +176,8 @@ export class DomainService {
 
   private view(store: StoreModel, c: StoreDomainRow, cert: CertificateState | null | undefined): DomainView {
     // A pending claim past its deadline is expired even before the job has said so.
-    const claim = c.status === 'pending' && c.expires_at.getTime() <= this.now().getTime() ? { ...c, status: 'expired' as const } : c;
+    const claim =
+      c.status === 'pending' && c.expires_at.getTime() <= this.now().getTime() ? { ...c, status: 'expired' as const, reason: this.expiryReason() } : c;
     return { claim, primary: store.primary_domain === c.domain, certificate: DomainService.certificateStatus(claim, cert) };
   }
 
@@ -205,20 +215,39 @@ export class DomainService {
     await this.check(claim, true);
   }
 
-  private async expire(claim: StoreDomainRow): Promise<void> {
+  private expiryReason(): string {
     const hours = Math.round((this.settings.verificationTimeoutMs / 3_600_000) * 10) / 10;
-    await this.tx.run(async (tx) => {
+    return `Not verified within ${hours} h; the domain is free again. Add it again for a new token.`;
+  }
+
+  private async expire(claim: StoreDomainRow): Promise<void> {
+    const ended = await this.tx.run(async (tx) => {
       const cur = await this.domains.lockById(claim.id, tx);
-      if (cur?.status !== 'pending') return;
-      await this.domains.end(cur.id, 'expired', `Not verified within ${hours} h; the domain is free again. Add it again for a new token.`, tx);
+      if (cur?.status !== 'pending') return false;
+      await this.domains.end(cur.id, 'expired', this.expiryReason(), tx);
+      return true;
     });
-    await this.audit.record({
+    if (ended) await this.auditExpired(claim);
+  }
+
+  private auditExpired(claim: Pick<StoreDomainRow, 'store_id' | 'domain'>): Promise<void> {
+    return this.audit.record({
       action: 'domain.expired',
       outcome: 'failure',
       storeId: claim.store_id,
       resource: `store:${claim.store_id}`,
       details: { domain: claim.domain },
     });
+  }
+
+  /**
+   * The sweep (a recurring job): expires every pending claim past its deadline, so a claim whose chain
+   * of checks broke (a job that gave up during a database outage) still ends, and its domain is free.
+   */
+  async expireOverdue(): Promise<number> {
+    const expired = await this.domains.expireOverdue(this.now(), this.expiryReason());
+    for (const claim of expired) await this.auditExpired(claim);
+    return expired.length;
   }
 
   /** One check: the lookup, then (one transaction) the outcome recorded and the next check scheduled, or the verification. */
@@ -263,7 +292,7 @@ export class DomainService {
       }
       const failed = await this.domains.failOtherPending(cur.domain, cur.id, LOST, tx);
       await this.stores.bumpGeneration(store.id, tx, { custom_domains: [...store.custom_domains.filter((d) => d !== cur.domain), cur.domain] });
-      await this.stores.transition(
+      await this.stores.addEvent(
         store.id,
         {
           status: store.status,
@@ -318,7 +347,7 @@ export class DomainService {
         custom_domains: store.custom_domains.filter((d) => d !== domain),
         ...(store.primary_domain === domain ? { primary_domain: null } : {}),
       });
-      await this.stores.transition(
+      await this.stores.addEvent(
         store.id,
         { status: store.status, phase: store.phase, reason: 'DomainRemoved', message: `Removing ${domain} from the store’s Ingress and certificate.` },
         tx,
@@ -347,7 +376,7 @@ export class DomainService {
       if (next === store.primary_domain) return false;
       if (!canChangeDomains(store)) throw new ConflictError('store_deleting', 'The store is being deleted; its domains can no longer change.');
       await this.stores.bumpGeneration(store.id, tx, { primary_domain: next });
-      await this.stores.transition(
+      await this.stores.addEvent(
         store.id,
         { status: store.status, phase: store.phase, reason: 'PrimaryDomainChanged', message: `The store’s address is now ${next ?? store.domain}.` },
         tx,

@@ -75,4 +75,13 @@ export class FakeDomainRepository implements DomainRepository {
   async remove(id: string) {
     return this.rows.delete(id);
   }
+  async expireOverdue(now: Date, reason: string) {
+    const expired: StoreDomainRow[] = [];
+    for (const r of this.rows.values())
+      if (r.status === 'pending' && r.expires_at.getTime() <= now.getTime()) {
+        Object.assign(r, { status: 'expired', reason });
+        expired.push({ ...r });
+      }
+    return expired;
+  }
 }
