@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../../config/config.ts';
 import { ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, RateLimitedError, ValidationError } from '../../errors/app-error.ts';
 import type { Actor } from '../../auth/actor.ts';
 import type { Transactor } from '../../db/transactor.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import type { AuditLog, AuditRow } from '../audit/audit-log.ts';
 import type { UserRepository } from '../users/user-repository.ts';
 import { nameAndDomainProblems } from './domain-policy.ts';
 import { JOBS, type JobQueue } from '../../jobs/job-queue.ts';
@@ -65,7 +65,7 @@ export class StoreService {
     if (replay) return { store: replay, replayed: true };
     const decision = await this.rateLimit.take(actor.userId);
     if (!decision.allowed) throw new RateLimitedError(decision.resetInS, rateLimitHeaders(decision));
-    let result: { store: StoreModel; replayed: boolean };
+    let result: { store: StoreModel; replayed: false; audit: AuditRow } | { store: StoreModel; replayed: true };
     try {
       result = await this.insertWithJob(actor, n, idempotencyKey);
     } catch (err) {
@@ -76,14 +76,8 @@ export class StoreService {
       await this.rateLimit.giveBack(actor.userId);
       return { store: result.store, replayed: true };
     }
-    await this.audit.record({
-      action: 'store.create',
-      outcome: 'success',
-      actor,
-      storeId: result.store.id,
-      resource: `store:${result.store.id}`,
-      details: { name: n.name, domain: n.domain },
-    });
+    // Written with the store, in its transaction: logged once committed.
+    this.audit.logged(result.audit);
     return { store: result.store, replayed: false, rateLimit: decision };
   }
 
@@ -105,37 +99,64 @@ export class StoreService {
    * another body, is a 409.
    */
   private async findReplay(actor: Actor, n: NormalizedCreate, idempotencyKey?: string): Promise<StoreModel | undefined> {
-    if (idempotencyKey) {
-      const saved = await this.stores.findIdempotencyKey(actor.userId, idempotencyKey);
-      if (saved) {
-        if (saved.request_hash !== StoreService.requestHash(n))
-          throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
-        const store = await this.stores.findById(saved.store_id);
-        if (store) return store;
-      }
+    const { keyed, named } = await this.stores.findReplay(actor.userId, n.name, idempotencyKey);
+    if (keyed) {
+      if (keyed.requestHash !== StoreService.requestHash(n))
+        throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
+      return keyed.store;
     }
-    return StoreService.sameRequestOrConflict(await this.stores.findByOwnerAndName(actor.userId, n.name), n);
+    return StoreService.sameRequestOrConflict(named, n);
   }
 
-  /** Inserts a Pending store and its provision job; `replayed` when a concurrent twin won the race. */
-  private insertWithJob(actor: Actor, n: NormalizedCreate, idempotencyKey: string | undefined): Promise<{ store: StoreModel; replayed: boolean }> {
+  /**
+   * Inserts a Pending store with its timeline event, idempotency key, provision job and audit event;
+   * `replayed` when a concurrent twin won the race. Two statements in the transaction: the owner's lock,
+   * then one that checks the twin, the quota and the domain and writes it all (store-repository.ts).
+   */
+  private insertWithJob(
+    actor: Actor,
+    n: NormalizedCreate,
+    idempotencyKey: string | undefined,
+  ): Promise<{ store: StoreModel; replayed: false; audit: AuditRow } | { store: StoreModel; replayed: true }> {
     return this.tx.run(async (tx) => {
-      // Locking the owner's row serialises this user's creates: the count below cannot go stale.
+      // Locking the owner's row serialises this user's creates: the count in the next statement cannot go stale.
       const owner = await this.users.lockById(actor.userId, tx);
       if (!owner) throw new NotFoundError('User not found.');
-      // A concurrent twin of this request may have committed since the replay check.
-      const twin = StoreService.sameRequestOrConflict(await this.stores.findByOwnerAndName(actor.userId, n.name, tx), n);
-      if (twin) return { store: twin, replayed: true };
+      const id = randomUUID();
       const limit = owner.store_quota ?? this.config.defaultStoreQuota;
-      if ((await this.stores.countByOwner(actor.userId, tx)) >= limit) throw new QuotaExceededError(limit);
-      if (await this.stores.findByDomain(n.domain, tx)) throw StoreService.domainTaken(n.domain);
-      const store = await this.stores.insert({ owner_id: actor.userId, name: n.name, domain: n.domain }, tx);
-      if (!store) throw StoreService.domainTaken(n.domain);
-      await this.stores.addEvent(store.id, { status: 'Pending', phase: 'queued', reason: 'Created', message: 'Store requested; waiting for a worker.' }, tx);
-      if (idempotencyKey)
-        await this.stores.saveIdempotencyKey({ user_id: actor.userId, key: idempotencyKey, request_hash: StoreService.requestHash(n), store_id: store.id }, tx);
-      await this.jobs.enqueue(tx, JOBS.provisionStore, { storeId: store.id });
-      return { store, replayed: false };
+      const audit = this.audit.prepare({
+        action: 'store.create',
+        outcome: 'success',
+        actor,
+        storeId: id,
+        resource: `store:${id}`,
+        details: { name: n.name, domain: n.domain },
+      });
+      const out = await this.stores.createPending(
+        {
+          id,
+          ownerId: actor.userId,
+          name: n.name,
+          domain: n.domain,
+          quotaLimit: limit,
+          event: { status: 'Pending', phase: 'queued', reason: 'Created', message: 'Store requested; waiting for a worker.' },
+          ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash: StoreService.requestHash(n) } } : {}),
+          job: this.jobs.prepare(JOBS.provisionStore, { storeId: id }),
+          audit,
+        },
+        tx,
+      );
+      switch (out.kind) {
+        case 'created':
+          return { store: out.store, replayed: false, audit };
+        case 'twin':
+          // A concurrent twin of this request committed since the replay check.
+          return { store: StoreService.sameRequestOrConflict(out.store, n)!, replayed: true };
+        case 'over_quota':
+          throw new QuotaExceededError(limit);
+        case 'domain_taken':
+          throw StoreService.domainTaken(n.domain);
+      }
     });
   }
 

@@ -39,9 +39,16 @@ export function createFakeServices(
 ) {
   const config: Config = loadConfig({ DATABASE_URL: 'postgres://unused/unused', NODE_ENV: 'test', BASE_DOMAIN: 'shops.example.net', ...opts.env });
   const logger = pino({ level: 'silent' });
-  const repos = { stores: new FakeStoreRepository(), users: new FakeUserRepository(), apiKeys: new FakeApiKeyRepository(), audit: new FakeAuditRepository() };
-  const tx = new FakeTransactor();
   const jobs = new FakeJobQueue();
+  const userRows = new FakeUserRepository();
+  const auditRepo = new FakeAuditRepository();
+  const repos = {
+    stores: new FakeStoreRepository({ jobs, audit: auditRepo, users: userRows }),
+    users: userRows,
+    apiKeys: new FakeApiKeyRepository(),
+    audit: auditRepo,
+  };
+  const tx = new FakeTransactor();
   const rateLimit = new FakeCreateRateLimit(opts.createsPerMinute);
   const writer = new FakeRepoWriter({ pullRequests: opts.pullRequests });
   const cluster = new FakeClusterClient();
