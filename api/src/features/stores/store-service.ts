@@ -12,7 +12,42 @@ import type { StoreEventModel } from '../../db/models/store-event-model.ts';
 import { rateLimitHeaders, type CreateRateLimit, type RateLimitDecision } from '../../rate-limit/create-rate-limit.ts';
 import type { StoreRepository } from './store-repository.ts';
 import type { CreateStoreInput } from './store.schema.ts';
-import { canRequestDelete, canRetry } from './store-lifecycle.ts';
+import { canRequestDelete, canRetry, type StoreStatus } from './store-lifecycle.ts';
+import {
+  DEFAULT_ORDER,
+  decodeCursor,
+  encodeCursor,
+  listFingerprint,
+  type SortOrder,
+  type StoreListFilter,
+  type StoreListRow,
+  type StoreSort,
+} from './store-list.ts';
+
+/** A request for one page of the store list (GET /stores), parsed. */
+export type StoreListRequest = {
+  /** `all`: every user's stores (operators only). */
+  scope: 'mine' | 'all';
+  search?: string;
+  statuses?: readonly StoreStatus[];
+  sort?: StoreSort;
+  order?: SortOrder;
+  limit: number;
+  offset?: number;
+  cursor?: string;
+};
+
+/** One page: its rows, how many match, where the next page starts, and the caller's quota. */
+export type StoreListResult = {
+  rows: StoreListRow[];
+  total: number;
+  limit: number;
+  /** Keyset cursor after the last row; null on the last page. */
+  nextCursor: string | null;
+  /** The offset of the next page (when this one was asked by offset); null on the last page. */
+  nextOffset: number | null;
+  quota: { limit: number; used: number };
+};
 
 /** A create request after defaults: what replays are compared on. */
 export type NormalizedCreate = { name: string; domain: string };
@@ -187,6 +222,48 @@ export class StoreService {
 
   list(actor: Actor, all: boolean): Promise<StoreModel[]> {
     return all && actor.role === 'operator' ? this.stores.listAll() : this.stores.listByOwner(actor.userId);
+  }
+
+  /**
+   * One page of the list (search, status filter, sort, keyset or offset pagination), its total and the
+   * caller's quota in one read. `scope: 'all'` is for operators; anyone else gets 403 (audited).
+   */
+  async listPage(actor: Actor, r: StoreListRequest): Promise<StoreListResult> {
+    if (r.scope === 'all' && actor.role !== 'operator') {
+      await this.audit.record({ action: 'authz.denied', outcome: 'failure', actor, resource: 'stores:all', details: { intent: 'list' } });
+      throw new ForbiddenError('Listing every user’s stores needs the operator role.');
+    }
+    if (r.cursor !== undefined && r.offset !== undefined)
+      throw new ValidationError([{ field: 'cursor', message: 'Use either cursor or offset, not both.', code: 'cursor_with_offset' }]);
+    const sort = r.sort ?? 'created_at';
+    const base = {
+      ...(r.scope === 'mine' ? { ownerId: actor.userId } : {}),
+      ...(r.search ? { search: r.search } : {}),
+      ...(r.statuses?.length ? { statuses: [...new Set(r.statuses)] } : {}),
+      sort,
+      order: r.order ?? DEFAULT_ORDER[sort],
+    };
+    const fingerprint = listFingerprint(base);
+    const after = r.cursor === undefined ? undefined : decodeCursor(r.cursor, fingerprint);
+    if (r.cursor !== undefined && !after)
+      throw new ValidationError([
+        {
+          field: 'cursor',
+          message: 'This cursor is not valid for this list: start again without it, or keep the same filters and sort.',
+          code: 'invalid_cursor',
+        },
+      ]);
+    const filter: StoreListFilter = { ...base, limit: r.limit, quotaOf: actor.userId, ...(after ? { after } : {}), ...(r.offset ? { offset: r.offset } : {}) };
+    const page = await this.stores.listPage(filter);
+    const last = page.rows.at(-1);
+    return {
+      rows: page.rows,
+      total: page.total,
+      limit: r.limit,
+      nextCursor: page.hasMore && last ? encodeCursor(last.key, fingerprint) : null,
+      nextOffset: page.hasMore && r.cursor === undefined ? (r.offset ?? 0) + r.limit : null,
+      quota: { limit: page.quota.override ?? this.config.defaultStoreQuota, used: page.quota.used },
+    };
   }
 
   async quota(userId: string): Promise<{ limit: number; used: number }> {
