@@ -182,6 +182,23 @@ describe('statements per request (counts, not timings)', () => {
     expect(sql[0]).toMatch(/from "users"/);
   });
 
+  it('a dashboard session is one read with its user: a list through the dashboard is two statements too', async () => {
+    const u = await userWith(['sess-1']);
+    const secret = { 'x-dashboard-secret': t.platform.config.dashboardSecret };
+    const started = await t.request('POST', '/api/v1/auth/sessions', { headers: secret, body: { email: u.email, password: u.password } });
+    expect(started.status).toBe(201);
+    const headers = { ...secret, 'x-dashboard-session': started.body.session };
+    const counter = new StatementCounter(t.platform.knex);
+    let res: { status: number; body: any } | undefined;
+    const sql = await counter.during(async () => (res = await t.request('GET', '/api/v1/stores', { headers })));
+    expect(res!.status).toBe(200);
+    expect(res!.body.items.map((s: { name: string }) => s.name)).toEqual(['sess-1']);
+    expect(sql).toHaveLength(2);
+    // A session of a user who signed out (or changed the password) is refused as before.
+    await t.request('DELETE', '/api/v1/auth/session', { headers });
+    expect((await t.request('GET', '/api/v1/stores', { headers })).status).toBe(401);
+  });
+
   it('a create is seven: user, replay, rate limit, BEGIN, the owner’s lock, one write, COMMIT; a replay is two', async () => {
     const u = await t.signUp();
     const counter = new StatementCounter(t.platform.knex);
