@@ -125,7 +125,8 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
     const key = req.get('x-api-key') ?? (token?.startsWith(API_KEY_PREFIX) ? token : undefined);
     if (key) {
       const apiKey = await apiKeys.verify(key);
-      const user = apiKey ? await users.findById(apiKey.user_id) : undefined;
+      // The owner comes with the key (one read); looked up only when a repository does not give it.
+      const user = apiKey ? (apiKey.owner ?? (await users.findById(apiKey.user_id))) : undefined;
       if (!apiKey || !user) return fail(req, 'invalid_api_key', ApiKeyService.visiblePrefix(key));
       req.auth = toContext(user, 'api_key', apiKey.id);
       req.actor = actorFor(req.auth, req);

@@ -199,6 +199,21 @@ describe('statements per request (counts, not timings)', () => {
     expect((await t.request('GET', '/api/v1/stores', { headers })).status).toBe(401);
   });
 
+  it('an API key is one read with its owner: a list by key is two statements (after the once-a-minute last-use write)', async () => {
+    const u = await userWith(['keyed-1']);
+    const made = await t.request('POST', '/api/v1/api-keys', { token: u.token, body: { name: 'ci' } });
+    expect(made.status).toBe(201);
+    const headers = { 'x-api-key': made.body.key };
+    expect((await t.request('GET', '/api/v1/stores', { headers })).status).toBe(200); // records last use
+    const counter = new StatementCounter(t.platform.knex);
+    let res: { status: number; body: any } | undefined;
+    const sql = await counter.during(async () => (res = await t.request('GET', '/api/v1/stores', { headers })));
+    expect(res!.body.items.map((s: { name: string }) => s.name)).toEqual(['keyed-1']);
+    expect(sql).toHaveLength(2);
+    await t.request('DELETE', `/api/v1/api-keys/${made.body.id}`, { token: u.token });
+    expect((await t.request('GET', '/api/v1/stores', { headers })).status).toBe(401);
+  });
+
   it('a create is seven: user, replay, rate limit, BEGIN, the owner’s lock, one write, COMMIT; a replay is two', async () => {
     const u = await t.signUp();
     const counter = new StatementCounter(t.platform.knex);
