@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../../test/support/test-platform.ts';
 import { StatementCounter } from '../../../test/support/statement-counter.ts';
+import pg from 'pg';
 import { STORE_STATUSES } from './store-lifecycle.ts';
+import { AGENDA_CHANNEL } from '../../jobs/job-queue.ts';
 
 let t: TestPlatform;
 beforeAll(async () => {
@@ -216,6 +218,12 @@ describe('statements per request (counts, not timings)', () => {
 
   it('a create is seven: user, replay, rate limit, BEGIN, the owner’s lock, one write, COMMIT; a replay is two', async () => {
     const u = await t.signUp();
+    // Idle workers are woken by the job's NOTIFY, sent on commit from the same statement.
+    const listener = new pg.Client({ connectionString: t.databaseUrl });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (n) => notified.push(n.payload ?? ''));
+    await listener.query(`LISTEN ${AGENDA_CHANNEL}`);
     const counter = new StatementCounter(t.platform.knex);
     let res: Awaited<ReturnType<typeof list>> | undefined;
     const create = await counter.during(
@@ -230,6 +238,9 @@ describe('statements per request (counts, not timings)', () => {
     expect(await t.platform.knex('idempotency_keys').where({ store_id: id, key: 'count-key' })).toHaveLength(1);
     expect(await t.platform.knex('agenda_jobs').whereRaw("data->>'storeId' = ?", [id])).toHaveLength(1);
     expect(await t.platform.knex('audit_events').where({ action: 'store.create', store_id: id, user_id: u.userId })).toHaveLength(1);
+    const [job] = await t.platform.knex('agenda_jobs').whereRaw("data->>'storeId' = ?", [id]);
+    await expect.poll(() => notified.map((p) => JSON.parse(p).jobId)).toContain(job.id);
+    await listener.end();
 
     const replay = await counter.during(
       async () => (res = await t.request('POST', '/api/v1/stores', { token: u.token, headers: { 'Idempotency-Key': 'count-key' }, body: { name: 'counted' } })),

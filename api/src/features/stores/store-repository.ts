@@ -281,7 +281,7 @@ export class PgStoreRepository implements StoreRepository {
          INSERT INTO audit_events (action, outcome, user_id, identity, store_id, resource, source_ip, request_id, details)
          SELECT :auditAction, :auditOutcome, :auditUser, :auditIdentity, id, :auditResource, :auditIp, :auditRequest, :auditDetails::jsonb FROM ins
        )
-       SELECT m.used, m.domain_taken, r.*
+       SELECT m.used, m.domain_taken, m.notified, r.*
          FROM (SELECT (SELECT n FROM used) AS used,
                       EXISTS (SELECT 1 FROM domain_owner) AS domain_taken,
                       (SELECT pg_notify(:channel, :payload) FROM job) AS notified) m
@@ -318,7 +318,7 @@ export class PgStoreRepository implements StoreRepository {
       },
     );
     const storeOf = (r: Record<string, unknown>) => {
-      const { kind: _kind, used: _used, domain_taken: _taken, ...row } = r;
+      const { kind: _kind, used: _used, domain_taken: _taken, notified: _notified, ...row } = r;
       return this.Store.fromDatabaseJson(row);
     };
     const created = rows.find((r) => r.kind === 'created');
