@@ -3,6 +3,7 @@ import * as initial from './migrations/20261126080000_initial.ts';
 import * as storePipeline from './migrations/20261126090000_store_pipeline.ts';
 import * as sessions from './migrations/20261201120000_sessions.ts';
 import * as eventClockTimestamps from './migrations/20261201130000_event_clock_timestamps.ts';
+import * as storeGeneration from './migrations/20261202090000_store_generation.ts';
 import * as storeListIndexes from './migrations/20261202140000_store_list_indexes.ts';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -13,6 +14,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261126090000_store_pipeline', storePipeline],
   ['20261201120000_sessions', sessions],
   ['20261201130000_event_clock_timestamps', eventClockTimestamps],
+  ['20261202090000_store_generation', storeGeneration],
   ['20261202140000_store_list_indexes', storeListIndexes],
 ];
 

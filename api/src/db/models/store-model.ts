@@ -27,4 +27,8 @@ export class StoreModel extends Model {
   declare pull_request_number: number | null;
   declare pull_request_url: string | null;
   declare attempt: number;
+  /** Incremented by every change to what the store's folder in Git should hold. */
+  declare generation: number;
+  /** The generation the last commit rendered; the store is due a commit while `generation` is ahead. */
+  declare committed_generation: number;
 }

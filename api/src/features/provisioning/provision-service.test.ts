@@ -51,6 +51,22 @@ describe(ProvisionService.name, () => {
     expect(f.writer.commits).toEqual([]);
   });
 
+  it('commits a running store whose desired state moved ahead of Git, once, keeping the phase its change set', async () => {
+    const f = createFakeServices();
+    const actor = await f.actors.user();
+    const s = f.repos.stores.seed({ owner_id: actor.userId, name: 'running', status: 'Ready', phase: 'ready', sealed_secrets: { k: 'v' } });
+    expect(await f.services.provision.provision(s.id)).toBe('skipped');
+    await f.repos.stores.bumpGeneration(s.id);
+    f.repos.stores.rows.get(s.id)!.phase = 'ready';
+    expect(await f.services.provision.provision(s.id)).toBe('committed');
+    const after = (await f.repos.stores.findById(s.id))!;
+    expect([after.status, after.phase, after.committed_generation, after.generation]).toEqual(['Ready', 'ready', 2, 2]);
+    expect(f.writer.commits).toHaveLength(1);
+    // the same job again: nothing is ahead any more
+    expect(await f.services.provision.provision(s.id)).toBe('skipped');
+    expect(f.writer.commits).toHaveLength(1);
+  });
+
   it('in pull-request mode the store waits for review, with the pull request, and Argo CD is not asked to look', async () => {
     const f = createFakeServices({ pullRequests: true });
     const { store } = await f.services.stores.create(await f.actors.user(), { name: 'reviewed' });

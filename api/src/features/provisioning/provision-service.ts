@@ -10,6 +10,7 @@ import { canFail, canProvision, canRemoveFromGit, type StorePhase } from '../sto
 import type { PipelineMetrics } from './pipeline-metrics.ts';
 import type { ClusterClient } from './cluster-client.ts';
 import { generateStoreSecrets } from './store-secrets.ts';
+import { toRenderableStore } from './renderable-store.ts';
 
 export type PipelineSettings = {
   render: RenderSettings;
@@ -88,20 +89,20 @@ export class ProvisionService {
     const committed = await this.tx.run(async (tx) => {
       const cur = await this.stores.lockById(store.id, tx);
       if (!cur || !canProvision(cur)) return undefined;
-      const files = renderStore(
-        { id: cur.id, name: cur.name, domain: cur.domain, ownerId: cur.owner_id, sealedSecrets: sealed, attempt: cur.attempt },
-        this.settings.render,
-      );
+      const files = renderStore(toRenderableStore(cur, sealed), this.settings.render);
       const end = this.metrics.gitDuration.startTimer();
       const result = await this.writer.apply(files, `Provision store ${cur.name} (${cur.id})${cur.attempt ? `, attempt ${cur.attempt + 1}` : ''}`);
       end();
       const awaitingReview = this.settings.pullRequests && !!result.pullRequest;
-      await this.stores.markCommitted(cur.id, { sha: result.sha, pullRequest: result.pullRequest }, tx);
+      await this.stores.markCommitted(cur.id, { sha: result.sha, pullRequest: result.pullRequest, generation: cur.generation }, tx);
       await this.stores.transition(
         cur.id,
         awaitingReview
           ? { status: 'Pending', phase: 'awaiting review', reason: 'PullRequestOpened', message: `Waiting for review: ${result.pullRequest!.url}` }
-          : { status: 'Pending', phase: 'committed', reason: 'Committed', message: `Committed ${result.sha.slice(0, 12)}; waiting for Argo CD.` },
+          : cur.status === 'Pending'
+            ? { status: 'Pending', phase: 'committed', reason: 'Committed', message: `Committed ${result.sha.slice(0, 12)}; waiting for Argo CD.` }
+            : // a change to a running store keeps the phase its request set (resizing, say) until the status cycle sees it healthy
+              { status: cur.status, phase: cur.phase, reason: 'Committed', message: `Committed ${result.sha.slice(0, 12)}; waiting for Argo CD.` },
         tx,
       );
       return { result, awaitingReview };
@@ -121,7 +122,7 @@ export class ProvisionService {
     const result = await this.writer.apply([{ path: storeDir(store.id), content: null }], `Delete store ${store.name} (${store.id})`);
     end();
     await this.tx.run(async (tx) => {
-      await this.stores.markCommitted(store.id, { sha: result.sha, pullRequest: result.pullRequest }, tx);
+      await this.stores.markCommitted(store.id, { sha: result.sha, pullRequest: result.pullRequest, generation: store.generation }, tx);
       await this.stores.transition(
         store.id,
         {

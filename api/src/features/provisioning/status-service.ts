@@ -133,7 +133,11 @@ export class StatusService {
         if (!(await this.unchanged(store, tx))) return;
         await this.stores.markCommitted(
           store.id,
-          { sha: pr.mergeCommitSha!, pullRequest: { number: store.pull_request_number!, url: store.pull_request_url ?? '' } },
+          {
+            sha: pr.mergeCommitSha!,
+            pullRequest: { number: store.pull_request_number!, url: store.pull_request_url ?? '' },
+            generation: store.committed_generation,
+          },
           tx,
         );
         await this.stores.transition(

@@ -29,7 +29,7 @@ describe('store timeline times', () => {
       const [{ now }] = (await knex.raw('SELECT now()').transacting(t as unknown as Knex.Transaction)).rows;
       await stores.transition(store!.id, { status: 'Pending', phase: 'committing', reason: 'Committing' }, t);
       await knex.raw('SELECT pg_sleep(0.2)').transacting(t as unknown as Knex.Transaction); // the push
-      await stores.markCommitted(store!.id, { sha: 'a'.repeat(40) }, t);
+      await stores.markCommitted(store!.id, { sha: 'a'.repeat(40), generation: 1 }, t);
       await stores.transition(store!.id, { status: 'Pending', phase: 'committed', reason: 'Committed' }, t);
       return new Date(now);
     });

@@ -51,8 +51,18 @@ export function isKnownState(s: { status: string; phase: string }): s is StoreSt
   return (STORE_STATUSES as readonly string[]).includes(s.status) && (PHASES_OF[s.status as StoreStatus] as readonly string[]).includes(s.phase);
 }
 
-/** The provision job works only on Pending stores (Ready is never provisioned again; Error waits for a retry). */
-export const canProvision = (s: StoreState): boolean => s.status === 'Pending';
+/** A store's desired state and what was last committed of it (see the store_generation migration). */
+export type StoreGenerations = { generation: number; committed_generation: number };
+
+/** The store's desired state is ahead of its last commit. */
+export const isAheadOfGit = (s: StoreGenerations): boolean => s.generation > s.committed_generation;
+
+/**
+ * The provision job (the committer) renders Pending stores, and running stores whose desired state
+ * changed since their last commit (a plan change, say). Ready is never provisioned again for nothing,
+ * an Error waits for a retry, Deleting is the delete job's.
+ */
+export const canProvision = (s: StoreState & StoreGenerations): boolean => s.status === 'Pending' || (isRunning(s) && isAheadOfGit(s));
 
 /** Only a store in Error is retried (failed or degraded): the retry is a new attempt, hence a new commit. */
 export const canRetry = (s: StoreState): boolean => s.status === 'Error';

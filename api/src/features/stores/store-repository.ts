@@ -61,8 +61,13 @@ export interface StoreRepository {
   events(storeId: string): Promise<StoreEventModel[]>;
   /** Persists sealed secrets and the encrypted admin password unless some run already did (then false). */
   saveSecretsOnce(id: string, sealed: Record<string, string>, adminUsername: string, adminPasswordEnc: string): Promise<boolean>;
-  /** Records the commit (and pull request) that carries the store. */
-  markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string } }, tx: Tx): Promise<void>;
+  /** Records the commit (and pull request) that carries the store, and the generation it rendered (never lowered). */
+  markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string }; generation: number }, tx: Tx): Promise<void>;
+  /**
+   * The store's desired state changed (columns in `desired`, e.g. a plan): applies them and increments
+   * `generation`, so the committer renders the store again. Call it in the transaction of the change.
+   */
+  bumpGeneration(id: string, tx: Tx, desired?: Partial<StoreModel>): Promise<void>;
   /** Sets ready_at the first time only. */
   markReady(id: string, tx: Tx): Promise<void>;
   /** A retry: the next render carries a new attempt number, so it is a new commit. */
@@ -184,10 +189,11 @@ export class PgStoreRepository implements StoreRepository {
     return n === 1;
   }
 
-  async markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string } }, tx: Tx): Promise<void> {
+  async markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string }; generation: number }, tx: Tx): Promise<void> {
     const trx = knexOf(tx);
     await trx('stores')
       .update({
+        committed_generation: trx.raw('greatest(committed_generation, ?)', [c.generation]),
         commit_sha: c.sha,
         // the moment of the commit, not the start of a transaction that may have spanned the push
         committed_at: trx.raw('clock_timestamp()'),
@@ -207,6 +213,14 @@ export class PgStoreRepository implements StoreRepository {
 
   async bumpAttempt(id: string, tx: Tx): Promise<void> {
     await knexOf(tx)('stores').increment('attempt', 1).where('id', id);
+    await this.bumpGeneration(id, tx);
+  }
+
+  async bumpGeneration(id: string, tx: Tx, desired: Partial<StoreModel> = {}): Promise<void> {
+    const trx = knexOf(tx);
+    await trx('stores')
+      .update({ ...desired, generation: trx.raw('generation + 1'), updated_at: trx.fn.now() })
+      .where('id', id);
   }
 
   async listForStatus(): Promise<StoreModel[]> {

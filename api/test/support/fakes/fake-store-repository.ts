@@ -49,6 +49,9 @@ export class FakeStoreRepository implements StoreRepository {
       pull_request_number: null,
       pull_request_url: null,
       attempt: 0,
+      generation: 1,
+      // a store seeded past Pending has been committed at its generation
+      committed_generation: row.status && row.status !== 'Pending' ? 1 : 0,
       ...row,
     });
     this.rows.set(store.id, store);
@@ -123,8 +126,10 @@ export class FakeStoreRepository implements StoreRepository {
     this.patch(id, { sealed_secrets: sealed, admin_username: adminUsername, admin_password_enc: adminPasswordEnc });
     return true;
   }
-  async markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string } }) {
+  async markCommitted(id: string, c: { sha: string; pullRequest?: { number: number; url: string }; generation: number }) {
+    const cur = this.rows.get(id);
     this.patch(id, {
+      committed_generation: Math.max(cur?.committed_generation ?? 0, c.generation),
       commit_sha: c.sha,
       committed_at: new Date(),
       pull_request_number: c.pullRequest?.number ?? null,
@@ -138,6 +143,11 @@ export class FakeStoreRepository implements StoreRepository {
   async bumpAttempt(id: string) {
     const s = this.rows.get(id);
     if (s) s.attempt += 1;
+    await this.bumpGeneration(id);
+  }
+  async bumpGeneration(id: string, _tx?: unknown, desired: Partial<StoreModel> = {}) {
+    const s = this.rows.get(id);
+    if (s) this.patch(id, { ...desired, generation: s.generation + 1 });
   }
   async listForStatus() {
     return [...this.rows.values()].sort((a, b) => a.created_at.getTime() - b.created_at.getTime()).map((s) => this.copy(s)!);
