@@ -155,7 +155,6 @@ export function createServices(
     tx: deps.tx,
     rateLimit: deps.rateLimit,
     config,
-    customDomainTaken: async (domain, tx) => (await repos.domains.findVerified(domain, tx)) !== undefined,
   });
   const suspensions = new StoreSuspensionService({ stores: repos.stores, visibility: stores, jobs: deps.jobs, audit, tx: deps.tx });
   const webhooks = new WebhookService({

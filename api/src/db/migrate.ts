@@ -8,6 +8,7 @@ import * as storePlan from './migrations/20261202100000_store_plan.ts';
 import * as storeSuspension from './migrations/20261202110000_store_suspension.ts';
 import * as storeDomains from './migrations/20261202120000_store_domains.ts';
 import * as webhooks from './migrations/20261202130000_webhooks.ts';
+import * as storeListIndexes from './migrations/20261202140000_store_list_indexes.ts';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -22,6 +23,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202110000_store_suspension', storeSuspension],
   ['20261202120000_store_domains', storeDomains],
   ['20261202130000_webhooks', webhooks],
+  ['20261202140000_store_list_indexes', storeListIndexes],
 ];
 
 /** knex migration source over statically imported TypeScript modules (one form only: .ts). */

@@ -1,8 +1,8 @@
 import { backoffDelay } from './backoff-delay.ts';
 
 type Options<T> = {
-  /** Same-origin JSON endpoint of the dashboard (it calls the API with the session's token). */
-  url: string;
+  /** Same-origin JSON endpoint of the dashboard (it calls the API with the session's token); a function when it follows the page's URL. */
+  url: string | (() => string);
   /** The cadence unless `start` is given another (settled stores are polled more slowly). */
   intervalMs: number;
   maxIntervalMs: number;
@@ -85,7 +85,8 @@ export class LivePoller<T> {
     this.#controller = controller;
     this.busy = true;
     try {
-      const res = await fetch(this.#opts.url, { headers: { accept: 'application/json' }, signal: controller.signal, cache: 'no-store' });
+      const url = typeof this.#opts.url === 'function' ? this.#opts.url() : this.#opts.url;
+      const res = await fetch(url, { headers: { accept: 'application/json' }, signal: controller.signal, cache: 'no-store' });
       if (controller.signal.aborted || !this.#running) return;
       if (res.status === 401) {
         this.stop();

@@ -1,7 +1,13 @@
 /** Shapes of the REST API's answers the dashboard uses (see /api/v1/openapi.json). */
 import type { z } from 'zod';
 import type { StorePhase, StoreStatus } from '../../../api/src/features/stores/store-lifecycle.ts';
-import type { Quota as QuotaSchema, StoreDetail as StoreDetailSchema, StoreEvent as StoreEventSchema, StoreSummary as StoreSummarySchema } from '../../../api/src/features/stores/store.schema.ts';
+import type {
+  Quota as QuotaSchema,
+  StoreDetail as StoreDetailSchema,
+  StoreEvent as StoreEventSchema,
+  StoreList as StoreListSchema,
+  StoreSummary as StoreSummarySchema,
+} from '../../../api/src/features/stores/store.schema.ts';
 import type { StoreHealth as StoreHealthSchema } from '../../../api/src/features/provisioning/store-health.schema.ts';
 import type { ApiKey as ApiKeySchema } from '../../../api/src/features/api-keys/api-key.schema.ts';
 import type { MeResponse } from '../../../api/src/features/auth/auth.schema.ts';
@@ -14,6 +20,8 @@ export type { StorePhase, StoreStatus };
 export type Quota = z.infer<typeof QuotaSchema>;
 export type StoreSummary = z.infer<typeof StoreSummarySchema>;
 export type StoreDetail = z.infer<typeof StoreDetailSchema>;
+/** GET /stores: a page of stores (with `ownerEmail` in the operators' view), the total and the caller's quota. */
+export type StoreListPage = z.infer<typeof StoreListSchema>;
 export type StoreEvent = z.infer<typeof StoreEventSchema>;
 /** GET /stores/:id/health; `message` says what is wrong when unhealthy. */
 export type StoreHealth = z.infer<typeof StoreHealthSchema>;

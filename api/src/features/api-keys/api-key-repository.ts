@@ -1,5 +1,9 @@
 import type { Knex } from 'knex';
 import { ApiKeyModel } from '../../db/models/api-key-model.ts';
+import type { Role } from '../../db/models/user-model.ts';
+
+/** Who a key belongs to, as authenticate needs it. */
+export type ApiKeyOwner = { id: string; email: string; role: Role };
 
 /** The api_keys table. */
 export interface ApiKeyRepository {
@@ -7,7 +11,8 @@ export interface ApiKeyRepository {
   /** Newest first. */
   listByUser(userId: string): Promise<ApiKeyModel[]>;
   findById(id: string): Promise<ApiKeyModel | undefined>;
-  findByHash(hash: string): Promise<ApiKeyModel | undefined>;
+  /** The key and, read with it, its owner (PostgreSQL always gives the owner; a fake may not). */
+  findByHash(hash: string): Promise<(ApiKeyModel & { owner?: ApiKeyOwner }) | undefined>;
   /** Sets revoked_at once (a second revoke keeps the first time). */
   revoke(id: string): Promise<void>;
   /** Records use now, at most once a minute. */
@@ -36,8 +41,19 @@ export class PgApiKeyRepository implements ApiKeyRepository {
     return this.ApiKey.query().findById(id);
   }
 
-  async findByHash(hash: string): Promise<ApiKeyModel | undefined> {
-    return this.ApiKey.query().where('key_hash', hash).first();
+  async findByHash(hash: string): Promise<(ApiKeyModel & { owner: ApiKeyOwner }) | undefined> {
+    // The owner in the same statement: an API-key request reads the database once to authenticate.
+    const row = (await this.ApiKey.query()
+      .alias('k')
+      .join('users as u', 'u.id', 'k.user_id')
+      .select('k.*', 'u.email as owner_email', 'u.role as owner_role')
+      .where('k.key_hash', hash)
+      .first()) as (ApiKeyModel & { owner_email?: string; owner_role?: Role }) | undefined;
+    if (!row) return undefined;
+    const { owner_email, owner_role } = row;
+    delete row.owner_email;
+    delete row.owner_role;
+    return Object.assign(row, { owner: { id: row.user_id, email: owner_email!, role: owner_role! } });
   }
 
   async revoke(id: string): Promise<void> {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Actor } from '../../auth/actor.ts';
 import { ForbiddenError, NotFoundError } from '../../errors/app-error.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { ApiKeyRepository } from './api-key-repository.ts';
+import type { ApiKeyOwner, ApiKeyRepository } from './api-key-repository.ts';
 import type { ApiKeyModel } from '../../db/models/api-key-model.ts';
 
 /** Every key starts with this, so a Bearer credential can be told apart from a JWT. */
@@ -46,7 +46,7 @@ export class ApiKeyService {
   }
 
   /** The key's record when it exists and is not revoked; null otherwise. */
-  async verify(key: string): Promise<ApiKeyModel | null> {
+  async verify(key: string): Promise<(ApiKeyModel & { owner?: ApiKeyOwner }) | null> {
     const apiKey = await this.keys.findByHash(hashApiKey(key));
     if (!apiKey || apiKey.revoked_at) return null;
     // Last use is recorded at most once a minute: no write on every authenticated request.

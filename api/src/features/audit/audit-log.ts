@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { Actor, RequestOrigin } from '../../auth/actor.ts';
 import type { AuditRepository, AuditEventRow } from './audit-repository.ts';
 
+/** An audit event as written, before the table stamps its id and time. */
+export type AuditRow = Omit<AuditEventRow, 'id' | 'at'>;
+
 export type AuditEntry = {
   action: string;
   outcome: 'success' | 'failure';
@@ -29,8 +32,23 @@ export class AuditLog {
   }
 
   async record(entry: AuditEntry): Promise<void> {
+    const row = this.prepare(entry);
+    this.logged(row);
+    try {
+      await this.repo.insert(row);
+    } catch (err) {
+      this.logger.error({ err, action: row.action }, 'audit event could not be stored');
+    }
+  }
+
+  /**
+   * The row of an entry, for a repository that writes it in the same statement as the change it records
+   * (the create of a store: one round trip, and the event cannot be lost when the change commits).
+   * Call `logged` once it is committed.
+   */
+  prepare(entry: AuditEntry): AuditRow {
     const actor = entry.actor && 'userId' in entry.actor ? entry.actor : undefined;
-    const row: Omit<AuditEventRow, 'id' | 'at'> = {
+    return {
       action: entry.action,
       outcome: entry.outcome,
       user_id: entry.userId !== undefined ? entry.userId : (actor?.userId ?? null),
@@ -41,11 +59,10 @@ export class AuditLog {
       request_id: entry.actor?.requestId ?? null,
       details: entry.details ?? {},
     };
+  }
+
+  /** The structured log line of an audit event. */
+  logged(row: AuditRow): void {
     this.logger.info({ audit: row }, `audit ${row.action} ${row.outcome}`);
-    try {
-      await this.repo.insert(row);
-    } catch (err) {
-      this.logger.error({ err, action: row.action }, 'audit event could not be stored');
-    }
   }
 }

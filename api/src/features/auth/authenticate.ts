@@ -32,7 +32,7 @@ function claimedIdentity(token: string): string | null {
   return (typeof payload?.email === 'string' && payload.email) || (typeof payload?.sub === 'string' && payload.sub) || null;
 }
 
-function toContext(user: UserModel, method: AuthContext['method'], apiKeyId?: string, sessionHash?: string): AuthContext {
+function toContext(user: Pick<UserModel, 'id' | 'email' | 'role'>, method: AuthContext['method'], apiKeyId?: string, sessionHash?: string): AuthContext {
   return { userId: user.id, email: user.email, role: user.role, method, apiKeyId, ...(sessionHash ? { sessionHash } : {}) };
 }
 
@@ -114,10 +114,10 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
   return async (req, res, next) => {
     const sessionToken = req.get(DASHBOARD_HEADERS.session);
     if (sessionToken && isFromDashboard(req)) {
+      // The session and its user in one read.
       const live = await sessions.resolve(sessionToken);
-      const user = live ? await users.findById(live.userId) : undefined;
-      if (!live || !user) return fail(req, 'invalid_session', null);
-      req.auth = toContext(user, 'session', undefined, live.idHash);
+      if (!live) return fail(req, 'invalid_session', null);
+      req.auth = toContext(live.user, 'session', undefined, live.idHash);
       req.actor = actorFor(req.auth, req);
       return next();
     }
@@ -125,7 +125,8 @@ export function createAuthenticate({ config, users, apiKeys, sessions, failures 
     const key = req.get('x-api-key') ?? (token?.startsWith(API_KEY_PREFIX) ? token : undefined);
     if (key) {
       const apiKey = await apiKeys.verify(key);
-      const user = apiKey ? await users.findById(apiKey.user_id) : undefined;
+      // The owner comes with the key (one read); looked up only when a repository does not give it.
+      const user = apiKey ? (apiKey.owner ?? (await users.findById(apiKey.user_id))) : undefined;
       if (!apiKey || !user) return fail(req, 'invalid_api_key', ApiKeyService.visiblePrefix(key));
       req.auth = toContext(user, 'api_key', apiKey.id);
       req.actor = actorFor(req.auth, req);

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
+import type { Role } from '../../db/models/user-model.ts';
 
 export type SessionRow = { id_hash: string; user_id: string; created_at: Date; last_seen_at: Date; expires_at: Date; source_ip: string | null };
+/** Who a session is for, read with it (one statement per authenticated dashboard request). */
+export type SessionUser = { id: string; email: string; role: Role };
 
 /** SQL of the sessions table (dashboard sign-ins). */
 export class SessionRepository {
@@ -13,13 +16,18 @@ export class SessionRepository {
     await this.knex('sessions').insert(row);
   }
 
-  /** The session if it is neither past its absolute expiry nor idle longer than `idleMs`. */
-  async findLive(idHash: string, idleMs: number): Promise<SessionRow | undefined> {
-    return this.knex('sessions')
-      .where('id_hash', idHash)
-      .andWhere('expires_at', '>', this.knex.fn.now())
-      .andWhere('last_seen_at', '>', this.knex.raw('now() - make_interval(secs => ?)', [idleMs / 1000]))
+  /** The session, with its user, if it is neither past its absolute expiry nor idle longer than `idleMs` (and the user still exists). */
+  async findLive(idHash: string, idleMs: number): Promise<(SessionRow & { user: SessionUser }) | undefined> {
+    const row = await this.knex('sessions as s')
+      .join('users as u', 'u.id', 's.user_id')
+      .select('s.*', 'u.email as user_email', 'u.role as user_role')
+      .where('s.id_hash', idHash)
+      .andWhere('s.expires_at', '>', this.knex.fn.now())
+      .andWhere('s.last_seen_at', '>', this.knex.raw('now() - make_interval(secs => ?)', [idleMs / 1000]))
       .first();
+    if (!row) return undefined;
+    const { user_email, user_role, ...session } = row as SessionRow & { user_email: string; user_role: Role };
+    return { ...session, user: { id: session.user_id, email: user_email, role: user_role } };
   }
 
   async touch(idHash: string): Promise<void> {

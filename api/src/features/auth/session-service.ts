@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { SessionRepository } from './session-repository.ts';
+import type { SessionRepository, SessionUser } from './session-repository.ts';
 
 /** What a dashboard session cookie holds: `sps_` and 32 random bytes. It is not an API credential on its own. */
 export const SESSION_PREFIX = 'sps_';
@@ -40,14 +40,14 @@ export class SessionService {
     return { token, idHash };
   }
 
-  /** The live session the token names, its idle clock restarted; undefined when unknown, ended or expired. */
-  async resolve(token: string): Promise<{ userId: string; idHash: string } | undefined> {
+  /** The live session the token names, with its user, its idle clock restarted; undefined when unknown, ended or expired. */
+  async resolve(token: string): Promise<{ userId: string; idHash: string; user: SessionUser } | undefined> {
     if (!SHAPE.test(token)) return undefined;
     const idHash = hash(token);
     const row = await this.repo.findLive(idHash, this.idleMs);
     if (!row) return undefined;
     if (Date.now() - new Date(row.last_seen_at).getTime() > this.touchEveryMs) await this.repo.touch(idHash);
-    return { userId: row.user_id, idHash };
+    return { userId: row.user_id, idHash, user: row.user };
   }
 
   async end(idHash: string): Promise<void> {

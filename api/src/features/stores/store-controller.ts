@@ -5,8 +5,9 @@ import { actorOf } from '../../auth/actor.ts';
 import { ValidationError } from '../../errors/app-error.ts';
 import { rateLimitHeaders } from '../../rate-limit/create-rate-limit.ts';
 import type { StoreService } from './store-service.ts';
-import { CreateStoreBody, ListStoresQuery, StoreDetail, StoreEventList, StoreIdParams, StoreList } from './store.schema.ts';
-import { presentStore, presentStoreEvent, presentStoreSummary } from './store-presenter.ts';
+import { CreateStoreBody, LIST_LIMIT_DEFAULT, ListStoresQuery, StoreDetail, StoreEventList, StoreIdParams, StoreList } from './store.schema.ts';
+import { presentStore, presentStoreEvent } from './store-presenter.ts';
+import { nextPageLink, presentStoreListItem } from './store-list-presenter.ts';
 import type { StoreModel } from '../../db/models/store-model.ts';
 import { showsAccess } from './store-lifecycle.ts';
 
@@ -76,15 +77,39 @@ export function storeController({ stores, registry, secrets, prefix }: Deps): Ro
     {
       method: 'get',
       path: '/stores',
-      summary: 'List your stores (operators: ?all=true for everyone’s) and your quota',
+      summary: 'List your stores, searched, filtered, sorted and paginated, with your quota (operators: scope=all for everyone’s)',
       tag: 'stores',
       query: ListStoresQuery,
-      responses: { 200: { description: 'Your stores and quota', schema: StoreList }, 422: { description: 'Bad query' } },
+      responses: {
+        200: { description: 'A page of stores, the total, the next page and your quota', schema: StoreList, headers: { Link: 'rel="next": the next page' } },
+        403: { description: 'scope=all without the operator role' },
+        422: { description: 'A bad parameter (unknown status, sort, limit…), a cursor of another list, or cursor with offset' },
+      },
     },
     async ({ query }, req, res) => {
       const actor = actorOf(req);
-      const [items, quota] = await Promise.all([stores.list(actor, query.all === 'true'), stores.quota(actor.userId)]);
-      res.json({ items: items.map(presentStoreSummary), quota });
+      // `all=true` (older clients) stays what it was: every store for operators, one's own for others.
+      const scope = query.scope ?? (query.all === 'true' && actor.role === 'operator' ? 'all' : 'mine');
+      const page = await stores.listPage(actor, {
+        scope,
+        ...(query.q ? { search: query.q } : {}),
+        ...(query.status ? { statuses: query.status } : {}),
+        ...(query.sort ? { sort: query.sort } : {}),
+        ...(query.order ? { order: query.order } : {}),
+        limit: query.limit ?? LIST_LIMIT_DEFAULT,
+        ...(query.offset !== undefined ? { offset: query.offset } : {}),
+        ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+      });
+      const next = nextPageLink(`${prefix}/stores`, req.query, page);
+      if (next) res.set('Link', `<${next}>; rel="next"`);
+      res.json({
+        items: page.rows.map((r) => presentStoreListItem(r, scope === 'all')),
+        quota: page.quota,
+        total: page.total,
+        limit: page.limit,
+        nextCursor: page.nextCursor,
+        next,
+      });
     },
   );
 

@@ -4,6 +4,9 @@ import { StoreEventModel } from '../../db/models/store-event-model.ts';
 import { knexOf, type Tx } from '../../db/transactor.ts';
 import { isUniqueViolation } from '../../db/is-unique-violation.ts';
 import type { StorePhase, StoreStatus } from './store-lifecycle.ts';
+import type { PreparedJob } from '../../jobs/job-queue.ts';
+import type { AuditRow } from '../audit/audit-log.ts';
+import type { StoreListFilter, StoreListKey, StoreListPage } from './store-list.ts';
 
 export type StoreTransition = { status: StoreStatus; phase: StorePhase; message?: string | null; reason: string };
 export type NewStoreEvent = { status: StoreStatus; phase: StorePhase; reason: string; message?: string | null };
@@ -16,6 +19,36 @@ export interface StoreChangeSink {
   transitioned(tx: Tx, before: { status: string; phase: string } | undefined, store: StoreModel): Promise<void>;
   removed(tx: Tx, store: StoreModel): Promise<void>;
 }
+
+/** A create, everything it writes decided beforehand (the id too), so it is one statement. */
+export type PendingCreate = {
+  id: string;
+  ownerId: string;
+  name: string;
+  domain: string;
+  /** The store's plan (a name of the plans file). */
+  plan: string;
+  /** The owner's quota: no insert when their stores' use of it plus `adds` would pass it. */
+  quotaLimit: number;
+  /** A quota in plan units: each plan's units (a plan not listed counts 1); null: every store counts 1. */
+  quotaWeights: Record<string, number> | null;
+  /** What the new store counts against the quota (1, or its plan's units). */
+  adds: number;
+  event: NewStoreEvent;
+  idempotency?: { key: string; requestHash: string };
+  job: PreparedJob;
+  audit: AuditRow;
+};
+
+/**
+ * What a create found: the new store, the owner's store of that name (a twin: nothing written), the
+ * quota full, or the domain taken (by a store that exists or one committed meanwhile).
+ */
+export type PendingCreateResult =
+  { kind: 'created'; store: StoreModel } | { kind: 'twin'; store: StoreModel } | { kind: 'over_quota'; used: number } | { kind: 'domain_taken' };
+
+/** An earlier request this one may repeat: the store its Idempotency-Key names, and the owner's store of that name. */
+export type ReplayCandidates = { keyed?: { requestHash: string; store: StoreModel }; named?: StoreModel };
 
 /**
  * Stores, their timeline and idempotency keys. Methods that take a `tx` run in the caller's transaction
@@ -66,6 +99,16 @@ export interface StoreRepository {
   /** A key saved in the last 24 hours. */
   findIdempotencyKey(userId: string, key: string, tx?: Tx): Promise<{ request_hash: string; store_id: string } | undefined>;
   saveIdempotencyKey(row: IdempotencyKeyRow, tx: Tx): Promise<void>;
+  /** The store a (24 h) Idempotency-Key names and the owner's store of that name, in one read. */
+  findReplay(ownerId: string, name: string, idempotencyKey?: string): Promise<ReplayCandidates>;
+  /**
+   * In the caller's transaction, after it has locked the owner (so the count cannot go stale): checks
+   * the twin, the quota and the domain, and writes the store, its timeline event, the idempotency key,
+   * the job (and its NOTIFY) and the audit event — one statement.
+   */
+  createPending(c: PendingCreate, tx: Tx): Promise<PendingCreateResult>;
+  /** One page of the list with the total the filter matches and the caller's quota, in one read. */
+  listPage(f: StoreListFilter): Promise<StoreListPage>;
 }
 
 /** The StoreRepository over PostgreSQL (knex + objection). */
@@ -250,5 +293,187 @@ export class PgStoreRepository implements StoreRepository {
 
   async saveIdempotencyKey(row: IdempotencyKeyRow, tx: Tx): Promise<void> {
     await knexOf(tx)('idempotency_keys').insert(row).onConflict(['user_id', 'key']).merge();
+  }
+
+  async findReplay(ownerId: string, name: string, idempotencyKey?: string): Promise<ReplayCandidates> {
+    const { rows } = await this.db.raw<{ rows: Array<Record<string, unknown> & { idem_request_hash: string | null }> }>(
+      `SELECT s.*, k.request_hash AS idem_request_hash
+         FROM stores s
+         LEFT JOIN idempotency_keys k
+           ON k.store_id = s.id AND k.user_id = ? AND k.key = ? AND k.created_at > now() - interval '24 hours'
+        WHERE s.owner_id = ? AND (lower(s.name) = lower(?) OR k.key IS NOT NULL)`,
+      [ownerId, idempotencyKey ?? null, ownerId, name],
+    );
+    const out: ReplayCandidates = {};
+    for (const { idem_request_hash, ...row } of rows) {
+      const store = this.Store.fromDatabaseJson(row);
+      if (idem_request_hash !== null) out.keyed = { requestHash: idem_request_hash, store };
+      if (store.name.toLowerCase() === name.toLowerCase()) out.named = store;
+    }
+    return out;
+  }
+
+  async createPending(c: PendingCreate, tx: Tx): Promise<PendingCreateResult> {
+    const j = c.job.row;
+    const a = c.audit;
+    // Data-modifying CTEs all run; each write after `ins` selects FROM it, so none happens without the
+    // store. ON CONFLICT DO NOTHING: a domain committed by another user since the check (the owner's own
+    // twin cannot appear: the caller holds the owner's lock).
+    const { rows } = await knexOf(tx).raw<{ rows: Array<Record<string, unknown> & { kind: string | null; used: number; domain_taken: boolean }> }>(
+      `WITH twin AS (
+         SELECT * FROM stores WHERE owner_id = :owner AND lower(name) = lower(:name)
+       ), used AS (
+         SELECT coalesce(sum(coalesce((:weights::jsonb ->> plan)::int, 1)), 0)::int AS n FROM stores WHERE owner_id = :owner
+       ), domain_owner AS (
+         -- another store's default domain, or a custom domain a store has proved it owns
+         SELECT 1 FROM stores WHERE domain = :domain
+         UNION ALL SELECT 1 FROM store_domains WHERE domain = :domain AND status = 'verified'
+       ), ins AS (
+         INSERT INTO stores (id, owner_id, name, domain, plan, status, phase)
+         SELECT :id, :owner, :name, :domain, :plan, :status, :phase
+          WHERE NOT EXISTS (SELECT 1 FROM twin) AND (SELECT n FROM used) + :adds <= :quota AND NOT EXISTS (SELECT 1 FROM domain_owner)
+         ON CONFLICT DO NOTHING
+         RETURNING *
+       ), ev AS (
+         INSERT INTO store_events (store_id, status, phase, reason, message)
+         SELECT id, :status, :phase, :reason, :message FROM ins
+       ), idem AS (
+         INSERT INTO idempotency_keys (user_id, key, request_hash, store_id)
+         SELECT :owner, :idemKey, :idemHash, id FROM ins WHERE :idemKey::text IS NOT NULL
+         ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash, store_id = excluded.store_id
+       ), job AS (
+         INSERT INTO agenda_jobs (id, name, priority, type, next_run_at, data, disabled)
+         SELECT :jobId, :jobName, :jobPriority, :jobType, :jobNextRunAt, :jobData::jsonb, :jobDisabled FROM ins
+         RETURNING id
+       ), audit AS (
+         INSERT INTO audit_events (action, outcome, user_id, identity, store_id, resource, source_ip, request_id, details)
+         SELECT :auditAction, :auditOutcome, :auditUser, :auditIdentity, id, :auditResource, :auditIp, :auditRequest, :auditDetails::jsonb FROM ins
+       )
+       SELECT m.used, m.domain_taken, m.notified, r.*
+         FROM (SELECT (SELECT n FROM used) AS used,
+                      EXISTS (SELECT 1 FROM domain_owner) AS domain_taken,
+                      (SELECT pg_notify(:channel, :payload) FROM job) AS notified) m
+         LEFT JOIN (SELECT 'created' AS kind, ins.* FROM ins UNION ALL SELECT 'twin' AS kind, twin.* FROM twin) r ON true`,
+      {
+        id: c.id,
+        owner: c.ownerId,
+        name: c.name,
+        domain: c.domain,
+        plan: c.plan,
+        quota: c.quotaLimit,
+        weights: c.quotaWeights ? JSON.stringify(c.quotaWeights) : null,
+        adds: c.adds,
+        status: c.event.status,
+        phase: c.event.phase,
+        reason: c.event.reason,
+        message: c.event.message ?? null,
+        idemKey: c.idempotency?.key ?? null,
+        idemHash: c.idempotency?.requestHash ?? null,
+        jobId: j.id,
+        jobName: j.name,
+        jobPriority: j.priority,
+        jobType: j.type,
+        jobNextRunAt: j.next_run_at,
+        jobData: j.data,
+        jobDisabled: j.disabled,
+        auditAction: a.action,
+        auditOutcome: a.outcome,
+        auditUser: a.user_id,
+        auditIdentity: a.identity,
+        auditResource: a.resource,
+        auditIp: a.source_ip,
+        auditRequest: a.request_id,
+        auditDetails: JSON.stringify(a.details),
+        channel: c.job.notify.channel,
+        payload: c.job.notify.payload,
+      },
+    );
+    const storeOf = (r: Record<string, unknown>) => {
+      const { kind: _kind, used: _used, domain_taken: _taken, notified: _notified, ...row } = r;
+      return this.Store.fromDatabaseJson(row);
+    };
+    const created = rows.find((r) => r.kind === 'created');
+    if (created) return { kind: 'created', store: storeOf(created) };
+    const twin = rows.find((r) => r.kind === 'twin');
+    if (twin) return { kind: 'twin', store: storeOf(twin) };
+    const first = rows[0]!;
+    if (first.used + c.adds > c.quotaLimit) return { kind: 'over_quota', used: first.used };
+    return { kind: 'domain_taken' };
+  }
+
+  async listPage(f: StoreListFilter): Promise<StoreListPage> {
+    const k = this.db;
+    const filtered = (qb: Knex.QueryBuilder) => {
+      if (f.ownerId) qb.where('s.owner_id', f.ownerId);
+      if (f.statuses?.length) qb.whereIn('s.status', f.statuses as StoreStatus[]);
+      if (f.search) {
+        // LIKE's own escape character is the backslash: the search is a substring, never a pattern.
+        const like = `%${f.search.replace(/[\\%_]/g, '\\$&')}%`;
+        qb.where((w) => w.where('s.name', 'ilike', like).orWhere('s.domain', 'ilike', like));
+      }
+    };
+    const primary = f.sort === 'name' ? 'lower(s.name)' : f.sort === 'status' ? 's.status' : undefined;
+    const keyCols = [...(primary ? [primary] : []), 's.created_at', 's.id'];
+    const dir = f.order === 'asc' ? 'ASC' : 'DESC';
+    const orderBy = keyCols.map((c) => `${c} ${dir}`).join(', ');
+    const page = k
+      .from('stores as s')
+      .join('users as u', 'u.id', 's.owner_id')
+      .select(
+        's.id',
+        's.owner_id',
+        's.name',
+        's.domain',
+        's.status',
+        's.phase',
+        's.message',
+        's.created_at',
+        's.updated_at',
+        's.ready_at',
+        's.commit_sha',
+        'u.email as owner_email',
+        k.raw('s.created_at::text AS key_at'),
+        k.raw(`${primary ?? 'NULL::text'} AS key_v`),
+        k.raw(`row_number() OVER (ORDER BY ${orderBy}) AS rn`),
+      )
+      .modify(filtered)
+      .orderByRaw(orderBy)
+      .limit(f.limit + 1);
+    if (f.after) {
+      const values = [...(primary ? [f.after.v] : []), f.after.at, f.after.id];
+      const casts = [...(primary ? ['?::text'] : []), '?::timestamptz', '?::uuid'];
+      page.whereRaw(`(${keyCols.join(', ')}) ${f.order === 'asc' ? '>' : '<'} (${casts.join(', ')})`, values);
+    }
+    if (f.offset) page.offset(f.offset);
+    const total = k.from('stores as s').count('*').modify(filtered);
+    // The caller's own stores for the quota: their plans (a quota may count plan units) and how many are suspended.
+    const mine = k('stores')
+      .select(k.raw(`coalesce(json_agg(plan), '[]'::json) AS plans`), k.raw(`count(*) FILTER (WHERE status = 'Suspended') AS suspended`))
+      .where('owner_id', f.quotaOf);
+    const override = k('users').select('store_quota').where('id', f.quotaOf);
+    type Row = { total: string; plans: string[]; suspended: string; quota_override: number | null; items: Array<Record<string, unknown>> };
+    const { rows } = await k.raw<{ rows: Row[] }>(
+      `SELECT (?) AS total, m.plans, m.suspended, (?) AS quota_override,
+              coalesce((SELECT json_agg(p ORDER BY p.rn) FROM (?) p), '[]'::json) AS items
+         FROM (?) m`,
+      [total, override, page, mine],
+    );
+    const r = rows[0]!;
+    const items = r.items.slice(0, f.limit).map(({ owner_email, key_at, key_v, rn: _rn, ...row }) => ({
+      // json_agg gives timestamps as text
+      store: Object.assign(new this.Store(), row, {
+        created_at: new Date(row.created_at as string),
+        updated_at: new Date(row.updated_at as string),
+        ready_at: row.ready_at ? new Date(row.ready_at as string) : null,
+      }) as StoreModel,
+      ownerEmail: owner_email as string,
+      key: { v: (key_v as string | null) ?? null, at: key_at as string, id: row.id as string } satisfies StoreListKey,
+    }));
+    return {
+      rows: items,
+      hasMore: r.items.length > f.limit,
+      total: Number(r.total),
+      quota: { override: r.quota_override, used: r.plans.length, plans: r.plans, suspended: Number(r.suspended) },
+    };
   }
 }

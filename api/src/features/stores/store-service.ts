@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config } from '../../config/config.ts';
 import { ConflictError, ForbiddenError, NotFoundError, QuotaExceededError, RateLimitedError, ValidationError } from '../../errors/app-error.ts';
 import type { Actor } from '../../auth/actor.ts';
-import type { Transactor, Tx } from '../../db/transactor.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import type { Transactor } from '../../db/transactor.ts';
+import type { AuditLog, AuditRow } from '../audit/audit-log.ts';
 import type { UserRepository } from '../users/user-repository.ts';
 import { nameAndDomainProblems } from './domain-policy.ts';
 import { JOBS, type JobQueue } from '../../jobs/job-queue.ts';
@@ -12,8 +12,43 @@ import type { StoreEventModel } from '../../db/models/store-event-model.ts';
 import { rateLimitHeaders, type CreateRateLimit, type RateLimitDecision } from '../../rate-limit/create-rate-limit.ts';
 import type { StoreRepository } from './store-repository.ts';
 import type { CreateStoreInput } from './store.schema.ts';
-import { canRequestDelete, canRetry } from './store-lifecycle.ts';
+import { canRequestDelete, canRetry, type StoreStatus } from './store-lifecycle.ts';
 import { quotaAmount, quotaUsed, quotaWeight, type QuotaMode } from '../plans/store-quota.ts';
+import {
+  DEFAULT_ORDER,
+  decodeCursor,
+  encodeCursor,
+  listFingerprint,
+  type SortOrder,
+  type StoreListFilter,
+  type StoreListRow,
+  type StoreSort,
+} from './store-list.ts';
+
+/** A request for one page of the store list (GET /stores), parsed. */
+export type StoreListRequest = {
+  /** `all`: every user's stores (operators only). */
+  scope: 'mine' | 'all';
+  search?: string;
+  statuses?: readonly StoreStatus[];
+  sort?: StoreSort;
+  order?: SortOrder;
+  limit: number;
+  offset?: number;
+  cursor?: string;
+};
+
+/** One page: its rows, how many match, where the next page starts, and the caller's quota. */
+export type StoreListResult = {
+  rows: StoreListRow[];
+  total: number;
+  limit: number;
+  /** Keyset cursor after the last row; null on the last page. */
+  nextCursor: string | null;
+  /** The offset of the next page (when this one was asked by offset); null on the last page. */
+  nextOffset: number | null;
+  quota: { limit: number; used: number; mode: QuotaMode; suspended: number };
+};
 
 /** A create request after defaults: what replays are compared on. */
 export type NormalizedCreate = { name: string; domain: string; plan: string };
@@ -29,8 +64,6 @@ type Deps = {
   tx: Transactor;
   rateLimit: CreateRateLimit;
   config: Pick<Config, 'baseDomain' | 'defaultStoreQuota' | 'reservedNames' | 'plans' | 'quotaMode'>;
-  /** True when another store holds the domain as a verified custom domain (features/domains). */
-  customDomainTaken?: (domain: string, tx: Tx) => Promise<boolean>;
 };
 
 /**
@@ -46,7 +79,6 @@ export class StoreService {
   private readonly tx: Transactor;
   private readonly rateLimit: CreateRateLimit;
   private readonly config: Deps['config'];
-  private readonly customDomainTaken: NonNullable<Deps['customDomainTaken']>;
 
   constructor(deps: Deps) {
     this.stores = deps.stores;
@@ -56,7 +88,6 @@ export class StoreService {
     this.tx = deps.tx;
     this.rateLimit = deps.rateLimit;
     this.config = deps.config;
-    this.customDomainTaken = deps.customDomainTaken ?? (async () => false);
   }
 
   /**
@@ -70,7 +101,7 @@ export class StoreService {
     if (replay) return { store: replay, replayed: true };
     const decision = await this.rateLimit.take(actor.userId);
     if (!decision.allowed) throw new RateLimitedError(decision.resetInS, rateLimitHeaders(decision));
-    let result: { store: StoreModel; replayed: boolean };
+    let result: { store: StoreModel; replayed: false; audit: AuditRow } | { store: StoreModel; replayed: true };
     try {
       result = await this.insertWithJob(actor, n, idempotencyKey);
     } catch (err) {
@@ -81,14 +112,8 @@ export class StoreService {
       await this.rateLimit.giveBack(actor.userId);
       return { store: result.store, replayed: true };
     }
-    await this.audit.record({
-      action: 'store.create',
-      outcome: 'success',
-      actor,
-      storeId: result.store.id,
-      resource: `store:${result.store.id}`,
-      details: { name: n.name, domain: n.domain, plan: n.plan },
-    });
+    // Written with the store, in its transaction: logged once committed.
+    this.audit.logged(result.audit);
     return { store: result.store, replayed: false, rateLimit: decision };
   }
 
@@ -122,46 +147,74 @@ export class StoreService {
    * another body, is a 409.
    */
   private async findReplay(actor: Actor, n: NormalizedCreate, idempotencyKey?: string): Promise<StoreModel | undefined> {
-    if (idempotencyKey) {
-      const saved = await this.stores.findIdempotencyKey(actor.userId, idempotencyKey);
-      if (saved) {
-        if (saved.request_hash !== this.requestHash(n))
-          throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
-        const store = await this.stores.findById(saved.store_id);
-        if (store) return store;
-      }
+    const { keyed, named } = await this.stores.findReplay(actor.userId, n.name, idempotencyKey);
+    if (keyed) {
+      if (keyed.requestHash !== this.requestHash(n))
+        throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
+      return keyed.store;
     }
-    return StoreService.sameRequestOrConflict(await this.stores.findByOwnerAndName(actor.userId, n.name), n);
+    return StoreService.sameRequestOrConflict(named, n);
   }
 
-  /** Inserts a Pending store and its provision job; `replayed` when a concurrent twin won the race. */
-  private insertWithJob(actor: Actor, n: NormalizedCreate, idempotencyKey: string | undefined): Promise<{ store: StoreModel; replayed: boolean }> {
+  /**
+   * Inserts a Pending store with its timeline event, idempotency key, provision job and audit event;
+   * `replayed` when a concurrent twin won the race. Two statements in the transaction: the owner's lock,
+   * then one that checks the twin, the quota and the domain and writes it all (store-repository.ts).
+   */
+  private insertWithJob(
+    actor: Actor,
+    n: NormalizedCreate,
+    idempotencyKey: string | undefined,
+  ): Promise<{ store: StoreModel; replayed: false; audit: AuditRow } | { store: StoreModel; replayed: true }> {
     return this.tx.run(async (tx) => {
-      // Locking the owner's row serialises this user's creates: the count below cannot go stale.
+      // Locking the owner's row serialises this user's creates: the count in the next statement cannot go stale.
       const owner = await this.users.lockById(actor.userId, tx);
       if (!owner) throw new NotFoundError('User not found.');
-      // A concurrent twin of this request may have committed since the replay check.
-      const twin = StoreService.sameRequestOrConflict(await this.stores.findByOwnerAndName(actor.userId, n.name, tx), n);
-      if (twin) return { store: twin, replayed: true };
+      const id = randomUUID();
       const limit = owner.store_quota ?? this.config.defaultStoreQuota;
       const mode = this.config.quotaMode;
-      const used = quotaUsed(mode, this.config.plans, await this.stores.plansByOwner(actor.userId, tx));
       const adds = quotaWeight(mode, this.config.plans, n.plan);
-      if (used + adds > limit)
-        throw new QuotaExceededError(
-          limit,
-          mode === 'units'
-            ? `A ${n.plan} store counts ${quotaAmount(mode, adds)}; you use ${used} of your ${quotaAmount(mode, limit)}. Delete a store or choose a smaller plan.`
-            : undefined,
-        );
-      if ((await this.stores.findByDomain(n.domain, tx)) || (await this.customDomainTaken(n.domain, tx))) throw StoreService.domainTaken(n.domain);
-      const store = await this.stores.insert({ owner_id: actor.userId, name: n.name, domain: n.domain, plan: n.plan }, tx);
-      if (!store) throw StoreService.domainTaken(n.domain);
-      await this.stores.addEvent(store.id, { status: 'Pending', phase: 'queued', reason: 'Created', message: 'Store requested; waiting for a worker.' }, tx);
-      if (idempotencyKey)
-        await this.stores.saveIdempotencyKey({ user_id: actor.userId, key: idempotencyKey, request_hash: this.requestHash(n), store_id: store.id }, tx);
-      await this.jobs.enqueue(tx, JOBS.provisionStore, { storeId: store.id });
-      return { store, replayed: false };
+      const audit = this.audit.prepare({
+        action: 'store.create',
+        outcome: 'success',
+        actor,
+        storeId: id,
+        resource: `store:${id}`,
+        details: { name: n.name, domain: n.domain, plan: n.plan },
+      });
+      const out = await this.stores.createPending(
+        {
+          id,
+          ownerId: actor.userId,
+          name: n.name,
+          domain: n.domain,
+          plan: n.plan,
+          quotaLimit: limit,
+          quotaWeights: mode === 'units' ? Object.fromEntries(this.config.plans.list().map((p) => [p.name, p.units])) : null,
+          adds,
+          event: { status: 'Pending', phase: 'queued', reason: 'Created', message: 'Store requested; waiting for a worker.' },
+          ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash: this.requestHash(n) } } : {}),
+          job: this.jobs.prepare(JOBS.provisionStore, { storeId: id }),
+          audit,
+        },
+        tx,
+      );
+      switch (out.kind) {
+        case 'created':
+          return { store: out.store, replayed: false, audit };
+        case 'twin':
+          // A concurrent twin of this request committed since the replay check.
+          return { store: StoreService.sameRequestOrConflict(out.store, n)!, replayed: true };
+        case 'over_quota':
+          throw new QuotaExceededError(
+            limit,
+            mode === 'units'
+              ? `A ${n.plan} store counts ${quotaAmount(mode, adds)}; you use ${out.used} of your ${quotaAmount(mode, limit)}. Delete a store or choose a smaller plan.`
+              : undefined,
+          );
+        case 'domain_taken':
+          throw StoreService.domainTaken(n.domain);
+      }
     });
   }
 
@@ -192,6 +245,53 @@ export class StoreService {
 
   list(actor: Actor, all: boolean): Promise<StoreModel[]> {
     return all && actor.role === 'operator' ? this.stores.listAll() : this.stores.listByOwner(actor.userId);
+  }
+
+  /**
+   * One page of the list (search, status filter, sort, keyset or offset pagination), its total and the
+   * caller's quota in one read. `scope: 'all'` is for operators; anyone else gets 403 (audited).
+   */
+  async listPage(actor: Actor, r: StoreListRequest): Promise<StoreListResult> {
+    if (r.scope === 'all' && actor.role !== 'operator') {
+      await this.audit.record({ action: 'authz.denied', outcome: 'failure', actor, resource: 'stores:all', details: { intent: 'list' } });
+      throw new ForbiddenError('Listing every user’s stores needs the operator role.');
+    }
+    if (r.cursor !== undefined && r.offset !== undefined)
+      throw new ValidationError([{ field: 'cursor', message: 'Use either cursor or offset, not both.', code: 'cursor_with_offset' }]);
+    const sort = r.sort ?? 'created_at';
+    const base = {
+      ...(r.scope === 'mine' ? { ownerId: actor.userId } : {}),
+      ...(r.search ? { search: r.search } : {}),
+      ...(r.statuses?.length ? { statuses: [...new Set(r.statuses)] } : {}),
+      sort,
+      order: r.order ?? DEFAULT_ORDER[sort],
+    };
+    const fingerprint = listFingerprint(base);
+    const after = r.cursor === undefined ? undefined : decodeCursor(r.cursor, fingerprint);
+    if (r.cursor !== undefined && !after)
+      throw new ValidationError([
+        {
+          field: 'cursor',
+          message: 'This cursor is not valid for this list: start again without it, or keep the same filters and sort.',
+          code: 'invalid_cursor',
+        },
+      ]);
+    const filter: StoreListFilter = { ...base, limit: r.limit, quotaOf: actor.userId, ...(after ? { after } : {}), ...(r.offset ? { offset: r.offset } : {}) };
+    const page = await this.stores.listPage(filter);
+    const last = page.rows.at(-1);
+    return {
+      rows: page.rows,
+      total: page.total,
+      limit: r.limit,
+      nextCursor: page.hasMore && last ? encodeCursor(last.key, fingerprint) : null,
+      nextOffset: page.hasMore && r.cursor === undefined ? (r.offset ?? 0) + r.limit : null,
+      quota: {
+        limit: page.quota.override ?? this.config.defaultStoreQuota,
+        used: quotaUsed(this.config.quotaMode, this.config.plans, page.quota.plans),
+        mode: this.config.quotaMode,
+        suspended: page.quota.suspended,
+      },
+    };
   }
 
   /**

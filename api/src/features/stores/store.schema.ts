@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { STORE_PHASES, STORE_STATUSES } from './store-lifecycle.ts';
 import { Suspension } from './store-suspension.schema.ts';
 import { PlanName } from '../plans/plan.schema.ts';
+import { plainText } from '../../http/plain-text.ts';
+import { STORE_SORTS } from './store-list.ts';
 import { domainProblem, NAME_MESSAGES, STORE_NAME, STORE_NAME_MAX, STORE_NAME_MIN, type RuleProblem } from './store-rules.ts';
 
 /** A rule of store-rules.ts as a zod refinement: the field error carries the rule's code and message. */
@@ -41,10 +43,45 @@ export const StoreIdParams = z.strictObject({
   id: z.uuid('A store id is a UUID.').describe('Store id (UUID)'),
 });
 
+/** `status=Ready&status=Error` or `status=Ready,Error`, any case; each one of STORE_STATUSES. */
+const StatusFilter = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) =>
+    (Array.isArray(v) ? v : [v])
+      .flatMap((x) => x.split(','))
+      .map((x) => x.trim())
+      .filter(Boolean)
+      .map((x) => STORE_STATUSES.find((st) => st.toLowerCase() === x.toLowerCase()) ?? x),
+  )
+  .pipe(z.array(z.enum(STORE_STATUSES, { error: `A status is one of ${STORE_STATUSES.join(', ')}.` })).max(STORE_STATUSES.length * 2));
+
+export const LIST_LIMIT_DEFAULT = 50;
+export const LIST_LIMIT_MAX = 200;
+
 export const ListStoresQuery = z.strictObject({
-  /** Operators: list every user's stores. */
-  all: z.enum(['true', 'false']).optional().describe('Operators only: list the stores of every user'),
+  /** Operators: list every user's stores (kept for older clients; `scope=all` says the same). */
+  all: z.enum(['true', 'false']).optional().describe('Operators only: list the stores of every user (same as scope=all; ignored for other users)'),
+  /** `mine` (default) or `all` (operators only: every user's stores, with the owner). */
+  scope: z.enum(['mine', 'all']).optional().describe('`mine` (default), or `all`: every user’s stores with their owner (operators only; others get 403)'),
+  /** Case-insensitive substring of the store's name or domain. */
+  q: plainText('A search has no control characters.')
+    .pipe(z.string().trim().max(100, 'A search is at most 100 characters.'))
+    .optional()
+    .describe('Case-insensitive search in the name and the domain (a substring, up to 100 characters)'),
+  /** Only stores in these statuses. */
+  status: StatusFilter.optional().describe(`Only these statuses: repeat the parameter or separate with commas; each one of ${STORE_STATUSES.join(', ')}`),
+  /** Sort key. */
+  sort: z.enum(STORE_SORTS).optional().describe('Sort by `created_at` (default), `name` or `status`; ties by creation time, then id'),
+  /** Sort direction. */
+  order: z.enum(['asc', 'desc']).optional().describe('`desc` by default for created_at (newest first), `asc` for name and status'),
+  /** Page size. */
+  limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).optional().describe(`Page size, 1–${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`),
+  /** Rows to skip: limit/offset pagination (not with `cursor`). */
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional().describe('Stores to skip (limit/offset pagination; not together with cursor)'),
+  /** Keyset pagination: `nextCursor` of the previous page, with the same filters and sort. */
+  cursor: z.string().max(500).optional().describe('`nextCursor` of the previous page (same q, status, sort, order and scope)'),
 });
+export type ListStoresInput = z.infer<typeof ListStoresQuery>;
 
 const Status = z.enum(STORE_STATUSES);
 
@@ -76,12 +113,25 @@ export const StoreDetail = StoreSummary.extend({
 
 export const Quota = z.object({
   limit: z.number().int(),
-  used: z.number().int().describe('What the stores use of the limit (stores, or plan units), suspended ones included (they keep their data and may be resumed at any time)'),
+  used: z
+    .number()
+    .int()
+    .describe('What the stores use of the limit (stores, or plan units), suspended ones included (they keep their data and may be resumed at any time)'),
   suspended: z.number().int().describe('How many of the stores are suspended'),
   mode: z.enum(['stores', 'units']).describe('What the quota counts: stores, or plan units (each store counts its plan’s units; QUOTA_MODE)'),
 });
 
-export const StoreList = z.object({ items: z.array(StoreSummary), quota: Quota });
+/** A row of the list: with `ownerEmail` in the operators' `scope=all` view. */
+export const StoreListItem = StoreSummary.extend({ ownerEmail: z.string().optional().describe('The owner’s e-mail (scope=all only)') });
+
+export const StoreList = z.object({
+  items: z.array(StoreListItem),
+  quota: Quota.describe('The caller’s own quota, whatever the filter or scope'),
+  total: z.number().int().describe('Stores matching the filters (all pages)'),
+  limit: z.number().int().describe('The page size used'),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+  next: z.string().nullable().describe('Path and query of the next page (also in the `Link` header, rel="next"); null on the last page'),
+});
 
 export const StoreEvent = z.object({
   id: z.number().int(),

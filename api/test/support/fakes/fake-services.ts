@@ -46,15 +46,18 @@ export function createFakeServices(
 ) {
   const config: Config = loadConfig({ DATABASE_URL: 'postgres://unused/unused', NODE_ENV: 'test', BASE_DOMAIN: 'shops.example.net', ...opts.env });
   const logger = pino({ level: 'silent' });
+  const jobs = new FakeJobQueue();
+  const userRows = new FakeUserRepository();
+  const auditRepo = new FakeAuditRepository();
+  const domainRows = new FakeDomainRepository();
   const repos = {
-    stores: new FakeStoreRepository(),
-    users: new FakeUserRepository(),
+    stores: new FakeStoreRepository({ jobs, audit: auditRepo, users: userRows, verifiedDomain: (d) => domainRows.findVerified(d) }),
+    users: userRows,
     apiKeys: new FakeApiKeyRepository(),
-    audit: new FakeAuditRepository(),
-    domains: new FakeDomainRepository(),
+    audit: auditRepo,
+    domains: domainRows,
   };
   const tx = new FakeTransactor();
-  const jobs = new FakeJobQueue();
   const rateLimit = new FakeCreateRateLimit(opts.createsPerMinute);
   const writer = new FakeRepoWriter({ pullRequests: opts.pullRequests });
   const cluster = new FakeClusterClient();
@@ -74,7 +77,6 @@ export function createFakeServices(
     tx,
     rateLimit,
     config,
-    customDomainTaken: async (domain) => (await repos.domains.findVerified(domain)) !== undefined,
   });
   const suspensions = new StoreSuspensionService({ stores: repos.stores, visibility: stores, jobs, audit, tx });
   const users = new UserService({

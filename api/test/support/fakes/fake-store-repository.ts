@@ -1,7 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { StoreModel } from '../../../src/db/models/store-model.ts';
 import { StoreEventModel } from '../../../src/db/models/store-event-model.ts';
-import type { IdempotencyKeyRow, NewStoreEvent, StoreRepository, StoreTransition } from '../../../src/features/stores/store-repository.ts';
+import type {
+  IdempotencyKeyRow,
+  NewStoreEvent,
+  PendingCreate,
+  PendingCreateResult,
+  ReplayCandidates,
+  StoreRepository,
+  StoreTransition,
+} from '../../../src/features/stores/store-repository.ts';
+import type { StoreListFilter, StoreListPage } from '../../../src/features/stores/store-list.ts';
+import type { FakeJobQueue } from './fake-job-queue.ts';
+import type { FakeAuditRepository } from './fake-audit-repository.ts';
+import type { FakeUserRepository } from './fake-user-repository.ts';
+
+type Sinks = {
+  jobs?: FakeJobQueue;
+  audit?: FakeAuditRepository;
+  users?: FakeUserRepository;
+  verifiedDomain?: (domain: string) => Promise<unknown>;
+};
 
 /** StoreRepository in memory: the same answers as PgStoreRepository for what services rely on. */
 export class FakeStoreRepository implements StoreRepository {
@@ -10,6 +29,13 @@ export class FakeStoreRepository implements StoreRepository {
   readonly keys: Array<IdempotencyKeyRow & { created_at: Date }> = [];
   #eventId = 0;
   #clock = 0;
+  /** Where a create's job and audit event go (the real repository writes them in the create's statement). */
+  readonly #sinks: Sinks;
+
+  /** Where a create's job and audit row go, whose users a list reads, and which custom domains are verified (the domains feature). */
+  constructor(sinks: Sinks = {}) {
+    this.#sinks = sinks;
+  }
 
   /** Puts a store in as it is (for a test's starting point); fields not given get the defaults of a new row. */
   seed(row: Partial<StoreModel> & { owner_id: string; name: string }): StoreModel {
@@ -163,5 +189,63 @@ export class FakeStoreRepository implements StoreRepository {
     const i = this.keys.findIndex((r) => r.user_id === row.user_id && r.key === row.key);
     if (i >= 0) this.keys.splice(i, 1);
     this.keys.push({ ...row, created_at: new Date() });
+  }
+  async findReplay(ownerId: string, name: string, idempotencyKey?: string): Promise<ReplayCandidates> {
+    const out: ReplayCandidates = {};
+    const k = idempotencyKey ? await this.findIdempotencyKey(ownerId, idempotencyKey) : undefined;
+    const keyed = k && (await this.findById(k.store_id));
+    if (k && keyed) out.keyed = { requestHash: k.request_hash, store: keyed };
+    const named = await this.findByOwnerAndName(ownerId, name);
+    if (named) out.named = named;
+    return out;
+  }
+
+  async createPending(c: PendingCreate): Promise<PendingCreateResult> {
+    const twin = await this.findByOwnerAndName(c.ownerId, c.name);
+    if (twin) return { kind: 'twin', store: twin };
+    const used = [...this.rows.values()].filter((s) => s.owner_id === c.ownerId).reduce((n, s) => n + (c.quotaWeights?.[s.plan] ?? 1), 0);
+    if (used + c.adds > c.quotaLimit) return { kind: 'over_quota', used };
+    if ((await this.findByDomain(c.domain)) || (await this.#sinks.verifiedDomain?.(c.domain))) return { kind: 'domain_taken' };
+    const store = this.seed({ id: c.id, owner_id: c.ownerId, name: c.name, domain: c.domain, plan: c.plan });
+    await this.addEvent(store.id, c.event);
+    if (c.idempotency)
+      await this.saveIdempotencyKey({ user_id: c.ownerId, key: c.idempotency.key, request_hash: c.idempotency.requestHash, store_id: store.id });
+    this.#sinks.jobs?.accept(c.job);
+    await this.#sinks.audit?.insert(c.audit);
+    return { kind: 'created', store };
+  }
+
+  async listPage(f: StoreListFilter): Promise<StoreListPage> {
+    const search = f.search?.toLowerCase();
+    const keyOf = (s: StoreModel) => ({
+      v: f.sort === 'name' ? s.name.toLowerCase() : f.sort === 'status' ? s.status : null,
+      at: s.created_at.toISOString(),
+      id: s.id,
+    });
+    const cmp = (a: { v: string | null; at: string; id: string }, b: typeof a) =>
+      (a.v ?? '').localeCompare(b.v ?? '') || new Date(a.at).getTime() - new Date(b.at).getTime() || a.id.localeCompare(b.id);
+    const sign = f.order === 'asc' ? 1 : -1;
+    const matching = [...this.rows.values()].filter(
+      (s) =>
+        (!f.ownerId || s.owner_id === f.ownerId) &&
+        (!f.statuses?.length || f.statuses.includes(s.status)) &&
+        (!search || s.name.toLowerCase().includes(search) || s.domain.includes(search)),
+    );
+    const sorted = matching.sort((a, b) => sign * cmp(keyOf(a), keyOf(b)));
+    const after = f.after;
+    const rest = after ? sorted.filter((s) => sign * cmp(keyOf(s), after) > 0) : sorted;
+    const page = rest.slice(f.offset ?? 0, (f.offset ?? 0) + f.limit);
+    const owner = this.#sinks.users?.rows.get(f.quotaOf);
+    return {
+      rows: page.map((s) => ({ store: this.copy(s)!, ownerEmail: this.#sinks.users?.rows.get(s.owner_id)?.email ?? '', key: keyOf(s) })),
+      hasMore: rest.length > (f.offset ?? 0) + f.limit,
+      total: matching.length,
+      quota: {
+        override: owner?.store_quota ?? null,
+        used: await this.countByOwner(f.quotaOf),
+        plans: await this.plansByOwner(f.quotaOf),
+        suspended: [...this.rows.values()].filter((s) => s.owner_id === f.quotaOf && s.status === 'Suspended').length,
+      },
+    };
   }
 }

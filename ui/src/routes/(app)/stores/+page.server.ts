@@ -4,16 +4,20 @@ import { ApiError } from '#lib/server/api-client.ts';
 import { failForm, problemToForm } from '#lib/server/problem-to-form.ts';
 import { pollSettings } from '#lib/server/poll-settings.ts';
 import { checkStoreInput } from '#lib/store-rules.ts';
-import type { PlanList, Quota, StoreDetail, StoreSummary } from '#lib/types.ts';
+import type { PlanList, StoreDetail, StoreListPage } from '#lib/types.ts';
+import { apiPath, viewFromUrl } from '#lib/store-list-view.ts';
 
-export const load: PageServerLoad = async ({ locals }) => {
+export const load: PageServerLoad = async ({ locals, url, parent }) => {
+  const { user } = await parent();
+  // The list's search, filter, sort and page live in the URL (store-list-view.ts); operators may view all stores.
+  const view = viewFromUrl(url.searchParams, user.role === 'operator');
   const [list, plans] = await Promise.all([
-    locals.api.get<{ items: StoreSummary[]; quota: Quota }>('/stores'),
+    locals.api.get<StoreListPage>(apiPath(view)),
     // Without the plans (an older API), the form creates stores on the default plan.
     locals.api.get<PlanList>('/plans').catch(() => null),
   ]);
   // A fresh key per rendering of the form: a double submit creates one store, not two.
-  return { list, plans, idempotencyKey: randomUUID(), poll: pollSettings() };
+  return { list, view, plans, idempotencyKey: randomUUID(), poll: pollSettings() };
 };
 
 export const actions: Actions = {
