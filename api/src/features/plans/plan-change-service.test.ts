@@ -99,13 +99,13 @@ describe(PlanChangeService.name, () => {
   it('QUOTA_MODE=units: a resize that would pass the owner’s limit is 409 quota_exceeded; creates count plan units', async () => {
     const { f, owner, store } = await readyStore({ QUOTA_MODE: 'units', DEFAULT_STORE_QUOTA: '4' });
     f.repos.stores.seed({ owner_id: owner.userId, name: 'second', status: 'Ready', phase: 'ready', plan: 'medium' });
-    expect(await f.services.stores.quota(owner.userId)).toEqual({ limit: 4, used: 3, mode: 'units' });
+    expect(await f.services.stores.quota(owner.userId)).toEqual({ limit: 4, used: 3, mode: 'units', suspended: 0 });
     const err = await reject(f.services.planChanges.changePlan(owner, store.id, 'large'));
     expect(err).toMatchObject({ status: 409, code: 'quota_exceeded' });
     expect(err.message).toBe("The large plan counts 4 plan units: the owner's stores would use 6 of 4 plan units.");
     expect(await reject(f.services.stores.create(owner, { name: 'third', plan: 'medium' }))).toMatchObject({ status: 429, code: 'quota_exceeded' });
     expect((await f.services.stores.create(owner, { name: 'third', plan: 'small' })).store.plan).toBe('small');
-    expect(await f.services.stores.quota(owner.userId)).toEqual({ limit: 4, used: 4, mode: 'units' });
+    expect(await f.services.stores.quota(owner.userId)).toEqual({ limit: 4, used: 4, mode: 'units', suspended: 0 });
   });
 
   it('a create takes the plan asked for, DEFAULT_PLAN otherwise, and refuses an unknown one with 422', async () => {

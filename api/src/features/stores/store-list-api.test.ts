@@ -163,7 +163,7 @@ describe('GET /api/v1/stores?scope=all (operators)', () => {
       expect.objectContaining({ name: 'ops-a1', ownerId: a.userId, ownerEmail: a.email }),
       expect.objectContaining({ name: 'ops-a2', ownerEmail: a.email }),
     ]);
-    expect(first.body.quota).toEqual({ limit: 50, used: 2 });
+    expect(first.body.quota).toEqual({ limit: 50, used: 2, mode: 'stores', suspended: 0 });
     const second = await t.request('GET', first.body.next, { token: a.token });
     expect(second.body.items).toEqual([expect.objectContaining({ name: 'ops-b1', ownerId: b.userId, ownerEmail: b.email })]);
     expect((await list(a, '?scope=all&limit=1')).body.total).toBe(total);

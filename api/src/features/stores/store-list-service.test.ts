@@ -20,7 +20,7 @@ describe(`${StoreService.name}.listPage`, () => {
     for (;;) {
       const page = await f.services.stores.listPage(me, { scope: 'mine', sort: 'name', limit: 2, ...(cursor ? { cursor } : {}) });
       expect(page.total).toBe(5);
-      expect(page.quota).toEqual({ limit: 5, used: 5 });
+      expect(page.quota).toEqual({ limit: 5, used: 5, mode: 'stores', suspended: 0 });
       seen.push(...page.rows.map((r) => r.store.name));
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
@@ -37,7 +37,7 @@ describe(`${StoreService.name}.listPage`, () => {
     expect(f.repos.audit.actions()).toContain('authz.denied:failure');
     const all = await f.services.stores.listPage(operator, { scope: 'all', limit: 10 });
     expect(all.rows.map((r) => [r.store.name, r.ownerEmail])).toEqual([['theirs', user.email]]);
-    expect(all.quota).toEqual({ limit: 5, used: 0 });
+    expect(all.quota).toEqual({ limit: 5, used: 0, mode: 'stores', suspended: 0 });
   });
 
   it('refuses a cursor of another filter or sort, and a cursor with an offset (422, field cursor)', async () => {

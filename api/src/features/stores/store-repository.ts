@@ -431,6 +431,13 @@ export class PgStoreRepository implements StoreRepository {
         's.updated_at',
         's.ready_at',
         's.commit_sha',
+        // what the summary presents: the plan, a suspension, the domain the store is shown at
+        's.plan',
+        's.suspended_at',
+        's.suspended_by',
+        's.suspended_by_kind',
+        's.suspension_reason',
+        's.primary_domain',
         'u.email as owner_email',
         k.raw('s.created_at::text AS key_at'),
         k.raw(`${primary ?? 'NULL::text'} AS key_v`),

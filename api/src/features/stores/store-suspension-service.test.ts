@@ -180,7 +180,7 @@ describe(StoreSuspensionService.name, () => {
     const f = createFakeServices();
     const { owner, store } = await readyStore(f, { status: 'Suspended', phase: 'suspended', suspended_at: new Date(), suspended_by_kind: 'owner' });
     f.repos.stores.seed({ owner_id: owner.userId, name: 'other', status: 'Ready', phase: 'ready' });
-    expect(await f.services.stores.quota(owner.userId)).toEqual({ limit: 5, used: 2, suspended: 1 });
+    expect(await f.services.stores.quota(owner.userId)).toEqual({ limit: 5, used: 2, suspended: 1, mode: 'stores' });
     expect(await reject(f.services.stores.retry(owner, store.id))).toMatchObject({ status: 409, code: 'not_in_error' });
     expect((await f.services.stores.requestDelete(owner, store.id)).status).toBe('Deleting');
   });
