@@ -66,7 +66,7 @@ describe('suspend and resume, end to end (real PostgreSQL, git http-backend, hel
     expect(h.sim.store.get('v1', 'Secret', ns(id), 'store-secrets')).toBeDefined();
 
     // the quota and the metrics tell suspended stores apart (they still count against the limit)
-    expect((await h.request('GET', '/api/v1/stores', { token: u.token })).body.quota).toEqual({ limit: 5, used: 1, suspended: 1 });
+    expect((await h.request('GET', '/api/v1/stores', { token: u.token })).body.quota).toEqual({ limit: 5, used: 1, suspended: 1, mode: 'stores' });
     expect(await (await fetch(`${h.baseUrl}/metrics`)).text()).toMatch(/store_platform_stores\{status="Suspended"\} 1/);
 
     // wrong states
