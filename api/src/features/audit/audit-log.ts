@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Actor, RequestOrigin } from '../../auth/actor.ts';
 import type { AuditRepository, AuditEventRow } from './audit-repository.ts';
+import type { Tx } from '../../db/transactor.ts';
 
 export type AuditEntry = {
   action: string;
@@ -16,8 +17,10 @@ export type AuditEntry = {
 };
 
 /**
- * Writes audit events to the audit table and, structured, to the log. Never throws: an audit write that
- * fails (database down) is logged and the request goes on.
+ * Writes audit events to the audit table and, structured, to the log. Without a transaction it never
+ * throws: an audit write that fails (database down) is logged and the request goes on. With the
+ * change's transaction (`tx`) the event is part of the change: both commit or neither (so an event is
+ * never lost for a change that happened), and a failed write fails the change.
  */
 export class AuditLog {
   private readonly repo: AuditRepository;
@@ -28,7 +31,7 @@ export class AuditLog {
     this.logger = logger.child({ component: 'audit' });
   }
 
-  async record(entry: AuditEntry): Promise<void> {
+  async record(entry: AuditEntry, tx?: Tx): Promise<void> {
     const actor = entry.actor && 'userId' in entry.actor ? entry.actor : undefined;
     const row: Omit<AuditEventRow, 'id' | 'at'> = {
       action: entry.action,
@@ -42,6 +45,7 @@ export class AuditLog {
       details: entry.details ?? {},
     };
     this.logger.info({ audit: row }, `audit ${row.action} ${row.outcome}`);
+    if (tx) return this.repo.insert(row, tx);
     try {
       await this.repo.insert(row);
     } catch (err) {

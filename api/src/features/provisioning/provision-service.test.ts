@@ -35,14 +35,14 @@ describe(ProvisionService.name, () => {
     expect(second.commit_sha).not.toBe(first.commit_sha);
   });
 
-  it('skips every store that is not Pending (Ready is never provisioned again; Error waits for a retry; Deleting is the delete job’s)', async () => {
+  it('skips every store that is not due (Ready is never provisioned again; Error waits for a retry; a store already removed from Git stays so)', async () => {
     const f = createFakeServices();
     const actor = await f.actors.user();
     for (const [status, phase] of [
       ['Ready', 'ready'],
       ['Error', 'failed'],
       ['Error', 'degraded'],
-      ['Deleting', 'deleting'],
+      ['Deleting', 'pruning'],
     ] as const) {
       const s = f.repos.stores.seed({ owner_id: actor.userId, name: `s-${status}-${phase}`, status, phase });
       expect(await f.services.provision.provision(s.id)).toBe('skipped');

@@ -47,6 +47,13 @@ export interface StoreRepository {
   bumpAttempt(id: string, tx: Tx): Promise<void>;
   /** Every store the status cycle looks at, oldest first. */
   listForStatus(): Promise<StoreModel[]>;
+  /**
+   * What the committer has to write, oldest change first: stores whose desired state is ahead of Git
+   * (Pending, or running with a newer generation) and Deleting stores not yet removed from Git.
+   */
+  listDueCommit(limit: number): Promise<StoreModel[]>;
+  /** The rows of these ids (any order; missing ids are left out). */
+  listByIds(ids: string[]): Promise<StoreModel[]>;
   /** Removes the record (timeline and idempotency keys go with it); the owner's count drops. */
   remove(id: string, tx?: Tx): Promise<boolean>;
   /** A key saved in the last 24 hours. */
@@ -188,6 +195,26 @@ export class PgStoreRepository implements StoreRepository {
 
   async listForStatus(): Promise<StoreModel[]> {
     return this.Store.query().orderBy('created_at');
+  }
+
+  async listDueCommit(limit: number): Promise<StoreModel[]> {
+    return this.Store.query()
+      .where((q) =>
+        q
+          .where((a) =>
+            a
+              .whereRaw('generation > committed_generation')
+              .andWhere((b) => b.whereIn('status', ['Pending', 'Ready']).orWhere((c) => c.where('status', 'Error').andWhere('phase', 'degraded'))),
+          )
+          .orWhere((d) => d.where('status', 'Deleting').andWhere('phase', 'deleting')),
+      )
+      .orderBy('updated_at')
+      .orderBy('id')
+      .limit(limit);
+  }
+
+  async listByIds(ids: string[]): Promise<StoreModel[]> {
+    return ids.length ? this.Store.query().whereIn('id', ids) : [];
   }
 
   async remove(id: string, tx?: Tx): Promise<boolean> {

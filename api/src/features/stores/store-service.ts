@@ -76,14 +76,6 @@ export class StoreService {
       await this.rateLimit.giveBack(actor.userId);
       return { store: result.store, replayed: true };
     }
-    await this.audit.record({
-      action: 'store.create',
-      outcome: 'success',
-      actor,
-      storeId: result.store.id,
-      resource: `store:${result.store.id}`,
-      details: { name: n.name, domain: n.domain },
-    });
     return { store: result.store, replayed: false, rateLimit: decision };
   }
 
@@ -135,6 +127,11 @@ export class StoreService {
       if (idempotencyKey)
         await this.stores.saveIdempotencyKey({ user_id: actor.userId, key: idempotencyKey, request_hash: StoreService.requestHash(n), store_id: store.id }, tx);
       await this.jobs.enqueue(tx, JOBS.provisionStore, { storeId: store.id });
+      // In the change's transaction: a store that exists always has its audit event.
+      await this.audit.record(
+        { action: 'store.create', outcome: 'success', actor, storeId: store.id, resource: `store:${store.id}`, details: { name: n.name, domain: n.domain } },
+        tx,
+      );
       return { store, replayed: false };
     });
   }
@@ -193,9 +190,9 @@ export class StoreService {
         tx,
       );
       await this.jobs.enqueue(tx, JOBS.provisionStore, { storeId: id });
+      await this.audit.record({ action: 'store.retry', outcome: 'success', actor, storeId: id, resource: `store:${id}` }, tx);
       return updated!;
     });
-    await this.audit.record({ action: 'store.retry', outcome: 'success', actor, storeId: id, resource: `store:${id}` });
     return store;
   }
 
@@ -212,9 +209,9 @@ export class StoreService {
         tx,
       );
       await this.jobs.enqueue(tx, JOBS.deleteStore, { storeId: id });
+      await this.audit.record({ action: 'store.delete', outcome: 'success', actor, storeId: id, resource: `store:${id}` }, tx);
       return { store: updated!, changed: true };
     });
-    if (changed) await this.audit.record({ action: 'store.delete', outcome: 'success', actor, storeId: id, resource: `store:${id}` });
     return store;
   }
 }

@@ -134,6 +134,19 @@ export class FakeStoreRepository implements StoreRepository {
   async listForStatus() {
     return [...this.rows.values()].sort((a, b) => a.created_at.getTime() - b.created_at.getTime()).map((s) => this.copy(s)!);
   }
+  async listDueCommit(limit: number) {
+    const due = (s: StoreModel) =>
+      (s.generation > s.committed_generation && (s.status === 'Pending' || s.status === 'Ready' || (s.status === 'Error' && s.phase === 'degraded'))) ||
+      (s.status === 'Deleting' && s.phase === 'deleting');
+    return [...this.rows.values()]
+      .filter(due)
+      .sort((a, b) => a.updated_at.getTime() - b.updated_at.getTime() || a.id.localeCompare(b.id))
+      .slice(0, limit)
+      .map((s) => this.copy(s)!);
+  }
+  async listByIds(ids: string[]) {
+    return ids.flatMap((id) => (this.rows.has(id) ? [this.copy(this.rows.get(id))!] : []));
+  }
   async remove(id: string) {
     for (let i = this.keys.length - 1; i >= 0; i--) if (this.keys[i]!.store_id === id) this.keys.splice(i, 1);
     return this.rows.delete(id);
