@@ -64,7 +64,12 @@ export class PgCommitterLock implements CommitterLock {
   #session(): Promise<pg.Client> {
     if (this.#client) return Promise.resolve(this.#client);
     this.#connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: 5000 });
+      // Named, so an operator (or a test) sees in pg_stat_activity which process is the committer.
+      const client = new pg.Client({
+        connectionString: this.#url,
+        connectionTimeoutMillis: 5000,
+        application_name: `store-platform committer pid=${process.pid}`,
+      });
       client.on('error', (err) => {
         this.#logger.warn({ err: err.message }, 'committer lock: session lost (the lock is released with it)');
         if (this.#client === client) this.#client = undefined;
