@@ -1,5 +1,5 @@
 // Benchmark (issue 12, row 4): N stores created at once through the API → committed → Ready.
-// Usage: node bench/committer-row4.bench.ts [--stores 1000] [--workers 2] [--concurrency 20] [--timeout-s 900] [--json out.json]
+// Usage: node bench/committer-row4.bench.ts [--stores 1000] [--workers 2] [--concurrency 20] [--timeout-s 900] [--until ready|committed] [--json out.json]
 // Process 1 is `npm start`'s shape (API + worker in one process) and receives every create; processes
 // 2..N are more workers. All share one PostgreSQL database, the GitOps repo (git http-backend) and the sim.
 // Prints: create outcomes (5xx), committed/s (first create → every store has a commit), stores per
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'timeout-s': { type: 'string', default: '900' },
     'baseline-commits': { type: 'string', default: '20' },
     json: { type: 'string' },
+    until: { type: 'string', default: 'ready' },
   },
 });
 const N = Number(values.stores);
@@ -111,6 +112,7 @@ try {
     const s = (performance.now() - t0) / 1000;
     timeline.push({ s: Math.round(s), ...row, connections });
     if (allCommittedS === undefined && row.committed === ids.length) allCommittedS = s;
+    if (allCommittedS !== undefined && values.until === 'committed') break;
     if (row.ready === ids.length) {
       allReadyS = s;
       break;
