@@ -51,7 +51,16 @@ export class CommitBatchError extends PipelineError {
   }
 }
 
-type BatchItem = { id: string; name: string; removal: boolean; generation: number; changes: FileChange[]; attempt: number };
+type BatchItem = {
+  id: string;
+  name: string;
+  removal: boolean;
+  generation: number;
+  changes: FileChange[];
+  attempt: number;
+  /** Its Application exists already (committed before): Argo CD is asked to refresh it too. */
+  known: boolean;
+};
 
 /**
  * The committer (provision and delete), a reconcile step safe to run again at any point: secrets are
@@ -193,13 +202,21 @@ export class ProvisionService {
     const items: BatchItem[] = [];
     for (const s of due) {
       if (s.status === 'Deleting') {
-        items.push({ id: s.id, name: s.name, removal: true, generation: s.generation, changes: [{ path: storeDir(s.id), content: null }], attempt: s.attempt });
+        items.push({
+          id: s.id,
+          name: s.name,
+          removal: true,
+          generation: s.generation,
+          changes: [{ path: storeDir(s.id), content: null }],
+          attempt: s.attempt,
+          known: false, // the root app prunes it
+        });
         continue;
       }
       try {
         const sealed = await this.ensureSecrets(s);
         const changes = renderStore(toRenderableStore(s, sealed), this.settings.render);
-        items.push({ id: s.id, name: s.name, removal: false, generation: s.generation, changes, attempt: s.attempt });
+        items.push({ id: s.id, name: s.name, removal: false, generation: s.generation, changes, attempt: s.attempt, known: s.committed_generation > 0 });
       } catch (err) {
         // This store only: the rest of the batch goes on.
         await this.storeFailed(s.id, err, run, retry);
@@ -233,7 +250,7 @@ export class ProvisionService {
           continue;
         }
         await this.record([item], result, run);
-        if (!result.pullRequest) await this.refreshAll([item.id]);
+        if (!result.pullRequest) await this.refreshAll([item]);
       }
       return due.length;
     }
@@ -254,7 +271,7 @@ export class ProvisionService {
     await this.record(ready, result, run);
     run.batches.push(ready.length);
     this.logger.info({ stores: ready.length, sha: result.sha, changed: result.changed }, 'batch committed');
-    await this.refreshAll(ready.map((i) => i.id));
+    await this.refreshAll(ready);
     return due.length;
   }
 
@@ -342,10 +359,14 @@ export class ProvisionService {
     }
   }
 
-  /** Root app-of-apps once, then each store's Application, a few at a time. */
-  private async refreshAll(ids: string[]): Promise<void> {
+  /**
+   * Best effort (the commit is in Git regardless): asks Argo CD to look now instead of at its next poll.
+   * The root app-of-apps once per batch (it creates new stores' Applications, which sync at once, and
+   * prunes removed ones); then the Applications of stores committed before, a few at a time.
+   */
+  private async refreshAll(items: BatchItem[]): Promise<void> {
     await this.refreshOne(this.settings.rootApplication);
-    const names = ids.map((id) => storeResourceName(id));
+    const names = items.filter((i) => i.known).map((i) => storeResourceName(i.id));
     const workers = Array.from({ length: Math.min(8, names.length) }, async () => {
       for (let name = names.shift(); name !== undefined; name = names.shift()) await this.refreshOne(name);
     });
