@@ -132,6 +132,17 @@ try {
   }
   const onceEach = ids.filter((id) => perStore.get(id) === 1).length;
   const audits = Number((await h.platform.knex('audit_events').whereIn('store_id', ids).andWhere('action', 'store.create').count({ n: '*' }).first())!.n);
+  // The committers' own account of each batch (prepare = claim + secrets + render, push, record, refresh).
+  const batchLogs = procs.flatMap((p, i) =>
+    p
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"batch committed"'))
+      .map((l) => {
+        const j = JSON.parse(l) as { stores: number; ms: Record<string, number> };
+        return { process: i + 1, stores: j.stores, ...j.ms };
+      }),
+  );
   const sorted = [...latencies].sort((a, b) => a - b);
   const result = {
     stores: N,
@@ -151,6 +162,7 @@ try {
     allReadySeconds: allReadyS && +allReadyS.toFixed(1),
     final: timeline.at(-1),
     maxDbConnections: maxConnections,
+    batches: batchLogs,
   };
   console.log(JSON.stringify(result, null, 2));
   if (values.json) await writeFile(values.json, JSON.stringify({ ...result, timeline, perCommit }, null, 2));

@@ -184,6 +184,7 @@ export class ProvisionService {
 
   /** One batch: claim → render → re-read → push → record → refresh. Returns how many stores it claimed. */
   private async pass(run: CommitRun, retry: Map<string, unknown>): Promise<number> {
+    const t0 = performance.now();
     const due = (await this.stores.listDueCommit(this.maxBatch + retry.size)).filter((s) => !retry.has(s.id)).slice(0, this.maxBatch);
     if (due.length === 0) return 0;
 
@@ -239,6 +240,7 @@ export class ProvisionService {
 
     // Only the lock holder pushes: if our session died another worker may be committing now.
     await this.lock.assertHeld();
+    const t1 = performance.now();
     if (this.settings.pullRequests) {
       // One pull request per store change, as reviewers expect.
       for (const item of ready) {
@@ -268,10 +270,14 @@ export class ProvisionService {
         err,
       );
     }
+    const t2 = performance.now();
     await this.record(ready, result, run);
+    const t3 = performance.now();
     run.batches.push(ready.length);
-    this.logger.info({ stores: ready.length, sha: result.sha, changed: result.changed }, 'batch committed');
     await this.refreshAll(ready);
+    // Where a batch's time goes: claim + secrets + render, push, record, refresh (ms).
+    const ms = { prepare: Math.round(t1 - t0), push: Math.round(t2 - t1), record: Math.round(t3 - t2), refresh: Math.round(performance.now() - t3) };
+    this.logger.info({ stores: ready.length, sha: result.sha, changed: result.changed, ms }, 'batch committed');
     return due.length;
   }
 
