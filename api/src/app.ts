@@ -195,6 +195,7 @@ export function createPipeline(
     secrets: deps.secrets,
     metrics: pipelineMetrics,
     logger,
+    lock: conn.committerLock,
     settings: {
       rootApplication: config.cluster.rootApp,
       pullRequests: config.gitops.mode === 'pull-request',

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Actor, RequestOrigin } from '../../auth/actor.ts';
 import type { AuditRepository, AuditEventRow } from './audit-repository.ts';
+import type { Tx } from '../../db/transactor.ts';
 
 /** An audit event as written, before the table stamps its id and time. */
 export type AuditRow = Omit<AuditEventRow, 'id' | 'at'>;
@@ -19,8 +20,10 @@ export type AuditEntry = {
 };
 
 /**
- * Writes audit events to the audit table and, structured, to the log. Never throws: an audit write that
- * fails (database down) is logged and the request goes on.
+ * Writes audit events to the audit table and, structured, to the log. Without a transaction it never
+ * throws: an audit write that fails (database down) is logged and the request goes on. With the
+ * change's transaction (`tx`) the event is part of the change: both commit or neither (so an event is
+ * never lost for a change that happened), and a failed write fails the change.
  */
 export class AuditLog {
   private readonly repo: AuditRepository;
@@ -31,9 +34,11 @@ export class AuditLog {
     this.logger = logger.child({ component: 'audit' });
   }
 
-  async record(entry: AuditEntry): Promise<void> {
+  /** Writes the event: in the caller's transaction when given (it commits with the change, or not at all), else on its own (a failure is logged, never thrown). */
+  async record(entry: AuditEntry, tx?: Tx): Promise<void> {
     const row = this.prepare(entry);
     this.logged(row);
+    if (tx) return this.repo.insert(row, tx);
     try {
       await this.repo.insert(row);
     } catch (err) {

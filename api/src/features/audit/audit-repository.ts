@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { knexOf, type Tx } from '../../db/transactor.ts';
 
 export type AuditEventRow = {
   id: number;
@@ -18,7 +19,8 @@ export type AuditFilter = { userId?: string; storeId?: string; action?: string; 
 
 /** The audit table (append-only). */
 export interface AuditRepository {
-  insert(row: Omit<AuditEventRow, 'id' | 'at'>): Promise<void>;
+  /** In `tx` when given: the event commits (or not) with the change it records. */
+  insert(row: Omit<AuditEventRow, 'id' | 'at'>, tx?: Tx): Promise<void>;
   /** Newest first, filtered. */
   list(f: AuditFilter): Promise<AuditEventRow[]>;
 }
@@ -30,8 +32,8 @@ export class PgAuditRepository implements AuditRepository {
     this.knex = knex;
   }
 
-  async insert(row: Omit<AuditEventRow, 'id' | 'at'>): Promise<void> {
-    await this.knex('audit_events').insert({ ...row, details: JSON.stringify(row.details) });
+  async insert(row: Omit<AuditEventRow, 'id' | 'at'>, tx?: Tx): Promise<void> {
+    await (tx ? knexOf(tx) : this.knex)('audit_events').insert({ ...row, details: JSON.stringify(row.details) });
   }
 
   async list(f: AuditFilter): Promise<AuditEventRow[]> {

@@ -6,6 +6,7 @@ import { PullRequestGitWriter } from '../../../../gitops/src/pull-request-git-wr
 import { loadRepoTemplate } from '../../../../renderer/src/repo-template.ts';
 import { CommitAncestry } from './commit-ancestry.ts';
 import { KubeClusterClient, type ClusterClient } from './cluster-client.ts';
+import { PgCommitterLock, type CommitterLock } from './committer-lock.ts';
 
 /** The outside world the pipeline talks to: Git (and its pull requests) and the cluster. */
 export type PipelineConnections = {
@@ -13,6 +14,8 @@ export type PipelineConnections = {
   cluster: ClusterClient;
   includes: (commit: string, revision: string) => Promise<boolean>;
   pullRequest?: (n: number) => Promise<{ merged: boolean; state: 'open' | 'closed'; mergeCommitSha: string | null }>;
+  /** One committer per repo and branch across every worker (a PostgreSQL advisory lock on its own session). */
+  committerLock?: CommitterLock;
   close(): Promise<void>;
 };
 
@@ -41,6 +44,7 @@ export function connectPipeline(config: Config, logger: Logger): PipelineConnect
     (err, what) => logger.warn({ err: err.message, what }, 'Application watch: retrying'),
   );
   const ancestry = new CommitAncestry(common);
+  const committerLock = new PgCommitterLock({ databaseUrl: config.databaseUrl, repo: g.repo, branch: g.branch, logger });
 
   logger.info({ repo: g.repo.replace(/\/\/[^/@]*@/, '//***@'), branch: g.branch, mode: g.mode, cluster: kc.getCurrentCluster()?.server }, 'pipeline connected');
   return {
@@ -48,8 +52,10 @@ export function connectPipeline(config: Config, logger: Logger): PipelineConnect
     cluster,
     includes: (c, r) => ancestry.includes(c, r),
     pullRequest: prWriter ? (n) => prWriter.getPullRequest(n) : undefined,
+    committerLock,
     close: async () => {
       cluster.close();
+      await committerLock.close();
       await writer.close();
       await ancestry.close();
     },

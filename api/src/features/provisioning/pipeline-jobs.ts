@@ -6,6 +6,8 @@ import type { JobDefinition } from '../../jobs/create-worker.ts';
 import { JOBS } from '../../jobs/job-queue.ts';
 
 export const STATUS_JOB = 'store.status';
+/** The committer's safety net: runs it now and then, so work whose wake-up was lost (a crash) is committed. */
+export const COMMIT_SWEEP_JOB = 'store.commit-sweep';
 
 /**
  * A pipeline error says itself whether a retry may help (PipelineError.transient: Git, sealing, the
@@ -22,29 +24,38 @@ export function giveUpReason(err: unknown): 'RetriesExhausted' | 'ConfigurationE
   return err instanceof PipelineError ? 'ConfigurationError' : 'ProvisionFailed';
 }
 
-/** The pipeline's jobs: provision, delete (retried 3× with exponential backoff), and the recurring status cycle. */
+/**
+ * The pipeline's jobs. A provision or delete job wakes the committer (ProvisionService.commitDue), which
+ * commits everything due — so a job whose store was already committed by another's run does nothing, and
+ * one that finds the committer busy elsewhere returns at once. Retried 3× with exponential backoff; the
+ * give-up marks the stores of the failed batch failed (or delete failed). Plus the recurring status cycle,
+ * and a recurring sweep of the committer.
+ */
 export function pipelineJobs(deps: { provision: ProvisionService; status: StatusService; retryDelayMs: number; statusIntervalMs: number }): JobDefinition[] {
   const { provision, status } = deps;
   const storeId = (data: Record<string, unknown>) => String(data.storeId);
+  const wake = async () => {
+    await provision.commitDue();
+  };
   return [
     {
       name: JOBS.provisionStore,
-      run: async (data) => {
-        await provision.provision(storeId(data));
-      },
+      run: wake,
       retry: { delayMs: deps.retryDelayMs, maxRetries: 3 },
       isTransient,
-      onGiveUp: (data, err) => provision.fail(storeId(data), giveUpReason(err), `Provisioning failed: ${(err as Error).message}`),
+      onGiveUp: (data, err) => provision.giveUp(storeId(data), err),
     },
     {
       name: JOBS.deleteStore,
-      run: async (data) => {
-        await provision.delete(storeId(data));
-      },
+      run: wake,
       retry: { delayMs: deps.retryDelayMs, maxRetries: 3 },
       isTransient,
-      onGiveUp: (data, err) =>
-        provision.deleteFailed(storeId(data), `Removing the store from Git failed: ${(err as Error).message}. Delete it again to retry.`),
+      onGiveUp: (data, err) => provision.giveUp(storeId(data), err),
+    },
+    {
+      name: COMMIT_SWEEP_JOB,
+      everyMs: Math.max(deps.statusIntervalMs, 1000),
+      run: wake,
     },
     {
       name: STATUS_JOB,

@@ -15,7 +15,8 @@ describe(ProvisionService.name, () => {
     // No generated secret in Git in plain text: the admin password is only in the encrypted column.
     const password = f.secrets.open(row.admin_password_enc!, store.id);
     for (const content of f.writer.files.values()) expect(content).not.toContain(password);
-    expect(f.cluster.refreshed).toEqual(['stores-root', `store-${store.id}`]);
+    // a new store: the root app-of-apps creates its Application (which syncs at once)
+    expect(f.cluster.refreshed).toEqual(['stores-root']);
     expect((await f.repos.stores.events(store.id)).map((e) => e.phase)).toEqual(['queued', 'committing', 'committed']);
   });
 
@@ -35,14 +36,14 @@ describe(ProvisionService.name, () => {
     expect(second.commit_sha).not.toBe(first.commit_sha);
   });
 
-  it('skips every store that is not Pending (Ready is never provisioned again; Error waits for a retry; Deleting is the delete job’s)', async () => {
+  it('skips every store that is not due (Ready is never provisioned again; Error waits for a retry; a store already removed from Git stays so)', async () => {
     const f = createFakeServices();
     const actor = await f.actors.user();
     for (const [status, phase] of [
       ['Ready', 'ready'],
       ['Error', 'failed'],
       ['Error', 'degraded'],
-      ['Deleting', 'deleting'],
+      ['Deleting', 'pruning'],
     ] as const) {
       const s = f.repos.stores.seed({ owner_id: actor.userId, name: `s-${status}-${phase}`, status, phase });
       expect(await f.services.provision.provision(s.id)).toBe('skipped');

@@ -94,6 +94,13 @@ export interface StoreRepository {
   listForStatusByIds(ids: readonly string[]): Promise<StoreModel[]>;
   /** What tells one version of a row from the next, for every store updated at or after `since`. */
   listVersionsSince(since: Date): Promise<StoreRowVersion[]>;
+  /**
+   * What the committer has to write, oldest change first: stores whose desired state is ahead of Git
+   * (Pending, or running or suspended with a newer generation: canProvision) and Deleting stores not yet removed from Git.
+   */
+  listDueCommit(limit: number): Promise<StoreModel[]>;
+  /** The rows of these ids (any order; missing ids are left out). */
+  listByIds(ids: string[]): Promise<StoreModel[]>;
   /** Removes the record (timeline and idempotency keys go with it); the owner's count drops. */
   remove(id: string, tx?: Tx): Promise<boolean>;
   /** A key saved in the last 24 hours. */
@@ -269,6 +276,27 @@ export class PgStoreRepository implements StoreRepository {
     return this.db('stores')
       .select('id', 'status', 'phase', 'message', 'commit_sha', 'pull_request_number', 'attempt', 'updated_at')
       .where('updated_at', '>=', since);
+  }
+
+  async listDueCommit(limit: number): Promise<StoreModel[]> {
+    return this.Store.query()
+      .where((q) =>
+        q
+          .where((a) =>
+            a
+              .whereRaw('generation > committed_generation')
+              // canProvision (store-lifecycle.ts) in SQL: Pending, running (Ready, Error/degraded) or Suspended
+              .andWhere((b) => b.whereIn('status', ['Pending', 'Ready', 'Suspended']).orWhere((c) => c.where('status', 'Error').andWhere('phase', 'degraded'))),
+          )
+          .orWhere((d) => d.where('status', 'Deleting').andWhere('phase', 'deleting')),
+      )
+      .orderBy('updated_at')
+      .orderBy('id')
+      .limit(limit);
+  }
+
+  async listByIds(ids: string[]): Promise<StoreModel[]> {
+    return ids.length ? this.Store.query().whereIn('id', ids) : [];
   }
 
   async remove(id: string, tx?: Tx): Promise<boolean> {

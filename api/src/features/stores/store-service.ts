@@ -330,9 +330,9 @@ export class StoreService {
         tx,
       );
       await this.jobs.enqueue(tx, JOBS.provisionStore, { storeId: id });
+      await this.audit.record({ action: 'store.retry', outcome: 'success', actor, storeId: id, resource: `store:${id}` }, tx);
       return updated!;
     });
-    await this.audit.record({ action: 'store.retry', outcome: 'success', actor, storeId: id, resource: `store:${id}` });
     return store;
   }
 
@@ -349,9 +349,9 @@ export class StoreService {
         tx,
       );
       await this.jobs.enqueue(tx, JOBS.deleteStore, { storeId: id });
+      await this.audit.record({ action: 'store.delete', outcome: 'success', actor, storeId: id, resource: `store:${id}` }, tx);
       return { store: updated!, changed: true };
     });
-    if (changed) await this.audit.record({ action: 'store.delete', outcome: 'success', actor, storeId: id, resource: `store:${id}` });
     return store;
   }
 }

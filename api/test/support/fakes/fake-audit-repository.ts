@@ -4,7 +4,7 @@ import type { AuditEventRow, AuditFilter, AuditRepository } from '../../../src/f
 export class FakeAuditRepository implements AuditRepository {
   readonly rows: AuditEventRow[] = [];
 
-  async insert(row: Omit<AuditEventRow, 'id' | 'at'>) {
+  async insert(row: Omit<AuditEventRow, 'id' | 'at'>, _tx?: unknown) {
     this.rows.push({ ...row, id: this.rows.length + 1, at: new Date() });
   }
   async list(f: AuditFilter) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreModel } from '../../../src/db/models/store-model.ts';
 import { StoreEventModel } from '../../../src/db/models/store-event-model.ts';
+import { canProvision } from '../../../src/features/stores/store-lifecycle.ts';
 import type {
   IdempotencyKeyRow,
   NewStoreEvent,
@@ -176,6 +177,17 @@ export class FakeStoreRepository implements StoreRepository {
   }
   async listVersionsSince(since: Date) {
     return (await this.listForStatus()).filter((s) => s.updated_at.getTime() >= since.getTime());
+  }
+  async listDueCommit(limit: number) {
+    const due = (s: StoreModel) => (s.generation > s.committed_generation && canProvision(s)) || (s.status === 'Deleting' && s.phase === 'deleting');
+    return [...this.rows.values()]
+      .filter(due)
+      .sort((a, b) => a.updated_at.getTime() - b.updated_at.getTime() || a.id.localeCompare(b.id))
+      .slice(0, limit)
+      .map((s) => this.copy(s)!);
+  }
+  async listByIds(ids: string[]) {
+    return ids.flatMap((id) => (this.rows.has(id) ? [this.copy(this.rows.get(id))!] : []));
   }
   async remove(id: string) {
     for (let i = this.keys.length - 1; i >= 0; i--) if (this.keys[i]!.store_id === id) this.keys.splice(i, 1);
