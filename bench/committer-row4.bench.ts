@@ -1,5 +1,5 @@
 // Benchmark (issue 12, row 4): N stores created at once through the API → committed → Ready.
-// Usage: node bench/committer-row4.bench.ts [--stores 1000] [--workers 2] [--concurrency 20] [--timeout-s 900] [--until ready|committed] [--json out.json]
+// Usage: node bench/committer-row4.bench.ts [--stores 1000] [--workers 2] [--concurrency 20] [--timeout-s 900] [--until ready|committed] [--timings healthy-cluster|slow] [--json out.json]
 // Process 1 is `npm start`'s shape (API + worker in one process) and receives every create; processes
 // 2..N are more workers. All share one PostgreSQL database, the GitOps repo (git http-backend) and the sim.
 // Prints: create outcomes (5xx), committed/s (first create → every store has a commit), stores per
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     'baseline-commits': { type: 'string', default: '20' },
     json: { type: 'string' },
     until: { type: 'string', default: 'ready' },
+    // the sim's timings: `healthy-cluster` (a healthy real cluster, scaled) or `slow` (time scale 1, every step real length)
+    timings: { type: 'string', default: 'healthy-cluster' },
   },
 });
 const N = Number(values.stores);
@@ -32,7 +34,7 @@ const CONC = Number(values.concurrency);
 const TIMEOUT_MS = Number(values['timeout-s']) * 1000;
 const PER_USER = 20;
 
-const h = await startPipelineHarness({ LOG_LEVEL: 'warn' }, { worker: false, timings: { timeScale: 1 } });
+const h = await startPipelineHarness({ LOG_LEVEL: 'warn' }, { worker: false, timings: values.timings === 'slow' ? { timeScale: 1 } : 'healthy-cluster' });
 const procs: Awaited<ReturnType<typeof spawnApi>>[] = [];
 const git = (...args: string[]) => execFileSync('git', ['--git-dir', h.repoPath, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 try {

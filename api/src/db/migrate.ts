@@ -9,6 +9,7 @@ import * as storeSuspension from './migrations/20261202110000_store_suspension.t
 import * as storeDomains from './migrations/20261202120000_store_domains.ts';
 import * as webhooks from './migrations/20261202130000_webhooks.ts';
 import * as storeListIndexes from './migrations/20261202140000_store_list_indexes.ts';
+import * as storeUpdatedAtIndex from './migrations/20261202150000_store_updated_at_index.ts';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202120000_store_domains', storeDomains],
   ['20261202130000_webhooks', webhooks],
   ['20261202140000_store_list_indexes', storeListIndexes],
+  ['20261202150000_store_updated_at_index', storeUpdatedAtIndex],
 ];
 
 /** knex migration source over statically imported TypeScript modules (one form only: .ts). */
