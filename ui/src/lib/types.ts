@@ -43,9 +43,5 @@ export type Problem = {
   errors?: { field: string; message: string; code?: string }[];
 };
 
-/** True while the store is changing by itself: the page polls fast (settled stores slowly). */
-export const isTransient = (s: { status: StoreStatus; phase?: StorePhase }) =>
-  s.status === 'Pending' ||
-  s.status === 'Deleting' ||
-  s.phase === 'resizing' ||
-  (s.status === 'Suspended' && (s.phase === 'suspending' || s.phase === 'resuming'));
+/** True while the store is changing by itself: the page polls fast (settled stores slowly). The lifecycle's own rule. */
+export { isTransient } from '../../../api/src/features/stores/store-lifecycle.ts';

@@ -8,6 +8,11 @@ export function quotaWeight(mode: QuotaMode, plans: PlanCatalog, plan: string): 
   return mode === 'units' ? (plans.find(plan)?.units ?? 1) : 1;
 }
 
+/** Each plan's units, for a count done in SQL (a plan not listed counts 1, as above); null when every store counts 1. */
+export function quotaWeights(mode: QuotaMode, plans: PlanCatalog): Record<string, number> | null {
+  return mode === 'units' ? Object.fromEntries(plans.list().map((p) => [p.name, p.units])) : null;
+}
+
 /** The quota used by stores on these plans. */
 export function quotaUsed(mode: QuotaMode, plans: PlanCatalog, storePlans: readonly string[]): number {
   return storePlans.reduce((sum, plan) => sum + quotaWeight(mode, plans, plan), 0);

@@ -13,7 +13,7 @@ import { rateLimitHeaders, type CreateRateLimit, type RateLimitDecision } from '
 import type { StoreRepository } from './store-repository.ts';
 import type { CreateStoreInput } from './store.schema.ts';
 import { canRequestDelete, canRetry, type StoreStatus } from './store-lifecycle.ts';
-import { quotaAmount, quotaUsed, quotaWeight, type QuotaMode } from '../plans/store-quota.ts';
+import { quotaAmount, quotaUsed, quotaWeight, quotaWeights, type QuotaMode } from '../plans/store-quota.ts';
 import {
   DEFAULT_ORDER,
   decodeCursor,
@@ -190,7 +190,7 @@ export class StoreService {
           domain: n.domain,
           plan: n.plan,
           quotaLimit: limit,
-          quotaWeights: mode === 'units' ? Object.fromEntries(this.config.plans.list().map((p) => [p.name, p.units])) : null,
+          quotaWeights: quotaWeights(mode, this.config.plans),
           adds,
           event: { status: 'Pending', phase: 'queued', reason: 'Created', message: 'Store requested; waiting for a worker.' },
           ...(idempotencyKey ? { idempotency: { key: idempotencyKey, requestHash: this.requestHash(n) } } : {}),
@@ -301,12 +301,17 @@ export class StoreService {
   async quota(userId: string): Promise<{ limit: number; used: number; mode: QuotaMode; suspended: number }> {
     const owner = await this.users.findById(userId);
     const mode = this.config.quotaMode;
-    const suspended = (await this.stores.listByOwner(userId)).filter((s) => s.status === 'Suspended').length;
+    // One read of the owner's stores gives both what they use and how many are suspended.
+    const mine = await this.stores.listByOwner(userId);
     return {
       limit: owner?.store_quota ?? this.config.defaultStoreQuota,
-      used: quotaUsed(mode, this.config.plans, await this.stores.plansByOwner(userId)),
+      used: quotaUsed(
+        mode,
+        this.config.plans,
+        mine.map((s) => s.plan),
+      ),
       mode,
-      suspended,
+      suspended: mine.filter((s) => s.status === 'Suspended').length,
     };
   }
 
